@@ -1,0 +1,196 @@
+package io.tributary.transforms.activity;
+
+import io.tributary.proto.activity.ActivitySnapshot;
+import io.tributary.proto.activity.PageView;
+import io.tributary.proto.common.RankedCount;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Set;
+import org.apache.beam.sdk.coders.AtomicCoder;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.CoderRegistry;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.transforms.Combine.CombineFn;
+
+/**
+ * Folds page views into page and referrer counts and the set of users, and extracts the top N of
+ * each (count descending, then key ascending, so ties are ranked deterministically).
+ *
+ * <p>Exact: counts are kept per key and users per id; memory grows with the distinct pages,
+ * referrers and users of a window.
+ */
+final class ActivityCombineFn
+    extends CombineFn<PageView, ActivityCombineFn.Accumulator, ActivitySnapshot> {
+  /** Count descending, then key ascending. */
+  static final Comparator<Map.Entry<String, Long>> RANKING =
+      Comparator.<Map.Entry<String, Long>>comparingLong(Map.Entry::getValue)
+          .reversed()
+          .thenComparing(Map.Entry::getKey);
+
+  private final int topN;
+  private final Set<String> siteHosts;
+
+  ActivityCombineFn(int topN, Set<String> siteHosts) {
+    this.topN = topN;
+    this.siteHosts = Set.copyOf(siteHosts);
+  }
+
+  /** Mutable aggregation state; never leaves the combine. */
+  static final class Accumulator {
+    final Map<String, Long> pages;
+    final Map<String, Long> referrers;
+    final Set<String> users;
+    long views;
+    long internal;
+
+    Accumulator() {
+      this(new HashMap<>(), new HashMap<>(), new HashSet<>(), 0, 0);
+    }
+
+    Accumulator(
+        Map<String, Long> pages,
+        Map<String, Long> referrers,
+        Set<String> users,
+        long views,
+        long internal) {
+      this.pages = pages;
+      this.referrers = referrers;
+      this.users = users;
+      this.views = views;
+      this.internal = internal;
+    }
+  }
+
+  @Override
+  public Accumulator createAccumulator() {
+    return new Accumulator();
+  }
+
+  @Override
+  public Accumulator addInput(Accumulator acc, PageView view) {
+    String page = Traffic.pageKey(view.getPage());
+    String referrer = Traffic.referrerKey(view.getReferrer());
+    acc.pages.merge(page, 1L, Long::sum);
+    if (Traffic.isInternal(view.getPage(), referrer, siteHosts)) {
+      acc.internal++;
+    } else {
+      acc.referrers.merge(referrer, 1L, Long::sum);
+    }
+    acc.users.add(view.getUserId());
+    acc.views++;
+    return acc;
+  }
+
+  @Override
+  public Accumulator mergeAccumulators(Iterable<Accumulator> accumulators) {
+    Iterator<Accumulator> it = accumulators.iterator();
+    Accumulator merged = it.next();
+    while (it.hasNext()) {
+      Accumulator other = it.next();
+      other.pages.forEach((k, v) -> merged.pages.merge(k, v, Long::sum));
+      other.referrers.forEach((k, v) -> merged.referrers.merge(k, v, Long::sum));
+      merged.users.addAll(other.users);
+      merged.views += other.views;
+      merged.internal += other.internal;
+    }
+    return merged;
+  }
+
+  @Override
+  public ActivitySnapshot extractOutput(Accumulator acc) {
+    return ActivitySnapshot.newBuilder()
+        .addAllTopPages(top(acc.pages, topN))
+        .addAllTopReferrers(top(acc.referrers, topN))
+        .setActivePages(acc.pages.size())
+        .setActiveUsers(acc.users.size())
+        .setPageViews(acc.views)
+        .setInternalReferrals(acc.internal)
+        .build();
+  }
+
+  /** The n highest counts in {@link #RANKING} order, in O(size log n). */
+  static List<RankedCount> top(Map<String, Long> counts, int n) {
+    PriorityQueue<Map.Entry<String, Long>> heap = new PriorityQueue<>(n + 1, RANKING.reversed());
+    for (Map.Entry<String, Long> e : counts.entrySet()) {
+      if (heap.size() < n) {
+        heap.add(e);
+      } else if (RANKING.compare(e, heap.peek()) < 0) {
+        heap.poll();
+        heap.add(e);
+      }
+    }
+    List<Map.Entry<String, Long>> sorted = new ArrayList<>(heap);
+    sorted.sort(RANKING);
+    List<RankedCount> out = new ArrayList<>(sorted.size());
+    for (Map.Entry<String, Long> e : sorted) {
+      out.add(RankedCount.newBuilder().setItem(e.getKey()).setCount(e.getValue()).build());
+    }
+    return out;
+  }
+
+  @Override
+  public Coder<Accumulator> getAccumulatorCoder(CoderRegistry registry, Coder<PageView> input) {
+    return AccumulatorCoder.INSTANCE;
+  }
+
+  /** Encodes counts and users as length-prefixed lists. */
+  static final class AccumulatorCoder extends AtomicCoder<Accumulator> {
+    static final AccumulatorCoder INSTANCE = new AccumulatorCoder();
+    private static final StringUtf8Coder STRING = StringUtf8Coder.of();
+    private static final VarLongCoder LONG = VarLongCoder.of();
+    private static final VarIntCoder INT = VarIntCoder.of();
+
+    @Override
+    public void encode(Accumulator acc, OutputStream out) throws IOException {
+      encodeCounts(acc.pages, out);
+      encodeCounts(acc.referrers, out);
+      INT.encode(acc.users.size(), out);
+      for (String user : acc.users) {
+        STRING.encode(user, out);
+      }
+      LONG.encode(acc.views, out);
+      LONG.encode(acc.internal, out);
+    }
+
+    @Override
+    public Accumulator decode(InputStream in) throws IOException {
+      Map<String, Long> pages = decodeCounts(in);
+      Map<String, Long> referrers = decodeCounts(in);
+      int users = INT.decode(in);
+      Set<String> userSet = new HashSet<>(Math.max(16, users * 2));
+      for (int i = 0; i < users; i++) {
+        userSet.add(STRING.decode(in));
+      }
+      return new Accumulator(pages, referrers, userSet, LONG.decode(in), LONG.decode(in));
+    }
+
+    private static void encodeCounts(Map<String, Long> counts, OutputStream out)
+        throws IOException {
+      INT.encode(counts.size(), out);
+      for (Map.Entry<String, Long> e : counts.entrySet()) {
+        STRING.encode(e.getKey(), out);
+        LONG.encode(e.getValue(), out);
+      }
+    }
+
+    private static Map<String, Long> decodeCounts(InputStream in) throws IOException {
+      int size = INT.decode(in);
+      Map<String, Long> counts = new HashMap<>(Math.max(16, size * 2));
+      for (int i = 0; i < size; i++) {
+        counts.put(STRING.decode(in), LONG.decode(in));
+      }
+      return counts;
+    }
+  }
+}
