@@ -28,7 +28,8 @@ import org.apache.beam.sdk.transforms.Combine.CombineFn;
  * each (count descending, then key ascending, so ties are ranked deterministically).
  *
  * <p>Exact: counts are kept per key and users per id; memory grows with the distinct pages,
- * referrers and users of a window.
+ * referrers and users of a window. Users are the costly part (each bucket's user set is merged
+ * into every window that contains it), so counting them can be turned off.
  */
 final class ActivityCombineFn
     extends CombineFn<PageView, ActivityCombineFn.Accumulator, ActivitySnapshot> {
@@ -40,10 +41,12 @@ final class ActivityCombineFn
 
   private final int topN;
   private final Set<String> siteHosts;
+  private final boolean countUsers;
 
-  ActivityCombineFn(int topN, Set<String> siteHosts) {
+  ActivityCombineFn(int topN, Set<String> siteHosts, boolean countUsers) {
     this.topN = topN;
     this.siteHosts = Set.copyOf(siteHosts);
+    this.countUsers = countUsers;
   }
 
   /** Mutable aggregation state; never leaves the combine. */
@@ -87,7 +90,9 @@ final class ActivityCombineFn
     } else {
       acc.referrers.merge(referrer, 1L, Long::sum);
     }
-    acc.users.add(view.getUserId());
+    if (countUsers) {
+      acc.users.add(view.getUserId());
+    }
     acc.views++;
     return acc;
   }

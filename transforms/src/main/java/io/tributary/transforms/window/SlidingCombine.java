@@ -7,8 +7,6 @@ import org.apache.beam.sdk.coders.CannotProvideCoderException;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.VoidCoder;
-import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.Combine.CombineFn;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -309,7 +307,6 @@ public final class SlidingCombine {
   /** Bucket step: folds inputs into an accumulator and emits the accumulator itself. */
   static final class PartialFn<InputT, AccumT> extends CombineFn<InputT, AccumT, AccumT> {
     private final CombineFn<InputT, AccumT, ?> fn;
-    private final Counter added = Metrics.counter(SlidingCombine.class, "elementsAggregated");
 
     PartialFn(CombineFn<InputT, AccumT, ?> fn) {
       this.fn = fn;
@@ -322,7 +319,6 @@ public final class SlidingCombine {
 
     @Override
     public AccumT addInput(AccumT accumulator, InputT input) {
-      added.inc();
       return fn.addInput(accumulator, input);
     }
 

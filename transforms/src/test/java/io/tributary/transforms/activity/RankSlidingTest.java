@@ -138,6 +138,28 @@ class RankSlidingTest {
   }
 
   @Test
+  void withoutActiveUsersTheRankingsAreUnchangedAndUsersAreZero(TestPipeline p) {
+    long seed = 41;
+    Random random = new Random(seed);
+    List<PageView> views = RandomViews.uniform(random, 800, 2_000_000, 8 * 60_000, 30, 10);
+    List<Schedule.Arrival<PageView>> arrivals = new ArrayList<>();
+    views.forEach(v -> arrivals.add(new Schedule.Arrival<>(v, v.getEventTimeMillis(), Long.MIN_VALUE)));
+    Map<Long, ActivitySnapshot> expected = new TreeMap<>();
+    ActivityOracle.snapshots(arrivals, 120_000, 30_000, 0, 3, Set.of())
+        .forEach((start, s) -> expected.put(start, s.toBuilder().setActiveUsers(0).build()));
+    PCollection<ActivitySnapshot> ranked =
+        p.apply(Create.timestamped(stamp(views)).withCoder(VIEW_CODER))
+            .apply(
+                WebActivity.rankSliding()
+                    .withSize(Duration.standardMinutes(2))
+                    .withPeriod(Duration.standardSeconds(30))
+                    .withTopN(3)
+                    .withActiveUsers(false));
+    PAssert.that(ranked).satisfies(new FinalSnapshotsEqual(expected, seed));
+    p.run().waitUntilFinish();
+  }
+
+  @Test
   void directTrafficIsRankedAndInternalReferralsAreCountedApart(TestPipeline p) {
     long t = 60_000;
     List<PageView> views =

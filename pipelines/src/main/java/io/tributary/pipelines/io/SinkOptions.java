@@ -1,0 +1,50 @@
+package io.tributary.pipelines.io;
+
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+
+/** Where a pipeline writes results and failures: the same choices for every Tributary pipeline. */
+public interface SinkOptions extends KafkaOptions {
+  @Description(
+      "Outputs, comma-separated: 'console' (a refreshing table, the default), 'kafka' (JSON to"
+          + " --outputTopic) and/or 'files' (JSON lines under --outputPath).")
+  @Default.String("console")
+  String getSink();
+
+  void setSink(String sink);
+
+  @Description("Kafka topic for results when --sink includes kafka.")
+  String getOutputTopic();
+
+  void setOutputTopic(String topic);
+
+  @Description("Directory for results when --sink includes files.")
+  String getOutputPath();
+
+  void setOutputPath(String path);
+
+  @Description("Length of the windows that group file output into files, in seconds.")
+  @Default.Integer(60)
+  int getFileWindowSeconds();
+
+  void setFileWindowSeconds(int seconds);
+
+  @Description(
+      "Where failures (unparseable input, events beyond the allowed lateness) go: 'log' (one"
+          + " WARN line each, the default), 'kafka' (--deadLetterTopic) or 'files'"
+          + " (--deadLetterPath). Each keeps the original payload and the reason.")
+  @Default.String("log")
+  String getDeadLetter();
+
+  void setDeadLetter(String deadLetter);
+
+  @Description("Kafka topic for failures when --deadLetter=kafka.")
+  String getDeadLetterTopic();
+
+  void setDeadLetterTopic(String topic);
+
+  @Description("Directory for failures when --deadLetter=files.")
+  String getDeadLetterPath();
+
+  void setDeadLetterPath(String path);
+}

@@ -1,0 +1,146 @@
+package io.tributary.pipelines.io;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import com.google.protobuf.util.JsonFormat;
+import io.tributary.proto.common.Failure;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Set;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.io.TextIO;
+import org.apache.beam.sdk.io.kafka.KafkaIO;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.joda.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Writes results and failures where {@link SinkOptions} says. */
+public final class Sinks {
+  public static final String CONSOLE = "console";
+  public static final String KAFKA = "kafka";
+  public static final String FILES = "files";
+  public static final String LOG = "log";
+
+  private Sinks() {}
+
+  /** Checks the sink options; the chosen result sinks are returned. */
+  public static Set<String> check(SinkOptions options, OptionsCheck check) {
+    Set<String> sinks = check.choices(options.getSink(), "sink", Set.of(CONSOLE, KAFKA, FILES));
+    Set<String> deadLetter =
+        check.choices(options.getDeadLetter(), "deadLetter", Set.of(LOG, KAFKA, FILES));
+    check.require(deadLetter.size() <= 1, "deadLetter", options.getDeadLetter(), "choose exactly one");
+    if (sinks.contains(KAFKA) || deadLetter.contains(KAFKA)) {
+      check.requireSet(options.getKafkaBootstrapServers(), "kafkaBootstrapServers", "with a kafka sink");
+    }
+    if (sinks.contains(KAFKA)) {
+      check.requireSet(options.getOutputTopic(), "outputTopic", "with --sink=kafka");
+    }
+    if (sinks.contains(FILES)) {
+      check.requireSet(options.getOutputPath(), "outputPath", "with --sink=files");
+    }
+    if (deadLetter.contains(KAFKA)) {
+      check.requireSet(options.getDeadLetterTopic(), "deadLetterTopic", "with --deadLetter=kafka");
+    }
+    if (deadLetter.contains(FILES)) {
+      check.requireSet(options.getDeadLetterPath(), "deadLetterPath", "with --deadLetter=files");
+    }
+    check.requirePositive(options.getFileWindowSeconds(), "fileWindowSeconds");
+    return sinks;
+  }
+
+  /** One line of JSON for a message: proto field names, no insignificant whitespace. */
+  public static String toJson(Message message) {
+    try {
+      return JsonFormat.printer()
+          .preservingProtoFieldNames()
+          .omittingInsignificantWhitespace()
+          .print(message);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("cannot print " + message.getDescriptorForType().getName(), e);
+    }
+  }
+
+  /** Writes JSON lines to a Kafka topic. */
+  public static void toKafka(PCollection<String> json, String name, KafkaOptions options, String topic) {
+    json.apply(
+        name,
+        KafkaIO.<Void, String>write()
+            .withBootstrapServers(options.getKafkaBootstrapServers())
+            .withTopic(topic)
+            .withValueSerializer(StringSerializer.class)
+            .values());
+  }
+
+  /**
+   * Writes JSON lines under {@code directory/prefix}, one file per window of {@code
+   * --fileWindowSeconds} (bounded or unbounded input alike).
+   */
+  public static void toFiles(PCollection<String> json, String name, SinkOptions options, String directory, String prefix) {
+    json.apply(name + "/Window", Window.into(FixedWindows.of(Duration.standardSeconds(options.getFileWindowSeconds()))))
+        .apply(
+            name + "/Write",
+            TextIO.write()
+                .to(directory.replaceAll("/+$", "") + "/" + prefix)
+                .withSuffix(".jsonl")
+                .withWindowedWrites()
+                .withNumShards(1));
+  }
+
+  /** Writes failures where {@code --deadLetter} says: log, Kafka or files, as JSON. */
+  public static void failures(PCollection<Failure> failures, SinkOptions options) {
+    String target = options.getDeadLetter().trim().toLowerCase(java.util.Locale.ROOT);
+    if (target.equals(LOG)) {
+      failures.apply("LogFailures", ParDo.of(new LogFailureFn()));
+      return;
+    }
+    PCollection<String> json =
+        failures.apply("FailuresToJson", ParDo.of(new FailureJsonFn())).setCoder(StringUtf8Coder.of());
+    if (target.equals(KAFKA)) {
+      toKafka(json, "FailuresToKafka", options, options.getDeadLetterTopic());
+    } else {
+      toFiles(json, "FailuresToFiles", options, options.getDeadLetterPath(), "failures");
+    }
+  }
+
+  /** A failure as JSON; the payload as UTF-8 text when it is, else in base64. */
+  static String failureJson(Failure f) {
+    byte[] payload = f.getPayload().toByteArray();
+    String text = new String(payload, StandardCharsets.UTF_8);
+    boolean isText = java.util.Arrays.equals(text.getBytes(StandardCharsets.UTF_8), payload);
+    com.fasterxml.jackson.databind.node.ObjectNode node =
+        new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+    node.put("step", f.getStep());
+    node.put("reason", f.getReason());
+    if (isText) {
+      node.put("payload", text);
+    } else {
+      node.put("payload_base64", Base64.getEncoder().encodeToString(payload));
+    }
+    if (f.getEventTimeMillis() != 0) {
+      node.put("event_time", java.time.Instant.ofEpochMilli(f.getEventTimeMillis()).toString());
+    }
+    return node.toString();
+  }
+
+  static final class FailureJsonFn extends DoFn<Failure, String> {
+    @ProcessElement
+    public void process(@Element Failure failure, OutputReceiver<String> out) {
+      out.output(failureJson(failure));
+    }
+  }
+
+  static final class LogFailureFn extends DoFn<Failure, Void> {
+    private static final Logger LOG = LoggerFactory.getLogger(Sinks.class);
+
+    @ProcessElement
+    public void process(@Element Failure failure) {
+      LOG.warn("failure: {}", failureJson(failure));
+    }
+  }
+}

@@ -1,0 +1,55 @@
+package io.tributary.pipelines.io;
+
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+
+/** Where a pipeline reads its input: the same choices for every Tributary pipeline. */
+public interface SourceOptions extends KafkaOptions {
+  @Description(
+      "Input: 'synthetic' (generated in the pipeline, the default), 'kafka' (JSON records of"
+          + " --inputTopic) or 'files' (JSON lines matching --inputFiles).")
+  @Default.String("synthetic")
+  String getSource();
+
+  void setSource(String source);
+
+  @Description("Kafka topic to read when --source=kafka.")
+  String getInputTopic();
+
+  void setInputTopic(String topic);
+
+  @Description("File pattern to read when --source=files, e.g. /data/views-*.jsonl.")
+  String getInputFiles();
+
+  void setInputFiles(String pattern);
+
+  @Description(
+      "JSON field holding each record's event time (ISO-8601 or epoch milliseconds); Kafka input is"
+          + " timestamped with it, or with the record's Kafka timestamp when it is missing.")
+  @Default.String("event_time")
+  String getEventTimeField();
+
+  void setEventTimeField(String field);
+
+  @Description(
+      "How far out of order Kafka input may be, in seconds: the watermark trails the largest event"
+          + " time read by this much.")
+  @Default.Integer(30)
+  int getMaxInputDelaySeconds();
+
+  void setMaxInputDelaySeconds(int seconds);
+
+  @Description(
+      "Where Kafka input starts when its consumer group has no committed offset: 'latest' (only"
+          + " new records, the default) or 'earliest' (the whole topic).")
+  @Default.String("latest")
+  String getInputOffsetReset();
+
+  void setInputOffsetReset(String reset);
+
+  @Description("Stop after reading this many Kafka records (0: read forever).")
+  @Default.Long(0)
+  long getMaxInputRecords();
+
+  void setMaxInputRecords(long records);
+}

@@ -1,0 +1,152 @@
+package io.tributary.pipelines.io;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.io.TextIO;
+import org.apache.beam.sdk.io.kafka.CustomTimestampPolicyWithLimitedDelay;
+import org.apache.beam.sdk.io.kafka.KafkaIO;
+import org.apache.beam.sdk.io.kafka.KafkaRecord;
+import org.apache.beam.sdk.io.kafka.TimestampPolicy;
+import org.apache.beam.sdk.io.kafka.TimestampPolicyFactory;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.SerializableFunction;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+
+/** Reads raw JSON records from the source that {@link SourceOptions} names. */
+public final class Sources {
+  public static final String SYNTHETIC = "synthetic";
+  public static final String KAFKA = "kafka";
+  public static final String FILES = "files";
+
+  private Sources() {}
+
+  /** Checks the source options; the chosen source is returned. */
+  public static String check(SourceOptions options, OptionsCheck check) {
+    Set<String> chosen = check.choices(options.getSource(), "source", Set.of(SYNTHETIC, KAFKA, FILES));
+    check.require(chosen.size() <= 1, "source", options.getSource(), "choose exactly one source");
+    String source = chosen.isEmpty() ? SYNTHETIC : chosen.iterator().next();
+    if (source.equals(KAFKA)) {
+      check.requireSet(options.getKafkaBootstrapServers(), "kafkaBootstrapServers", "with --source=kafka");
+      check.requireSet(options.getInputTopic(), "inputTopic", "with --source=kafka");
+      check.requireNonNegative(options.getMaxInputDelaySeconds(), "maxInputDelaySeconds");
+      check.requireNonNegative(options.getMaxInputRecords(), "maxInputRecords");
+      check.choices(options.getInputOffsetReset(), "inputOffsetReset", Set.of("earliest", "latest"));
+    }
+    if (source.equals(FILES)) {
+      check.requireSet(options.getInputFiles(), "inputFiles", "with --source=files");
+    }
+    return source;
+  }
+
+  /**
+   * The raw records of a kafka or files source. Kafka records are timestamped with the event time
+   * in their JSON (field {@code --eventTimeField}) and the watermark trails the largest one by
+   * {@code --maxInputDelaySeconds}; a record without a readable event time keeps its Kafka
+   * timestamp (it still reaches the parser, which reports it). A Kafka tombstone becomes an empty
+   * payload, which the parser reports.
+   */
+  public static PCollection<byte[]> readJson(Pipeline pipeline, SourceOptions options) {
+    String source = options.getSource().trim().toLowerCase(java.util.Locale.ROOT);
+    if (source.equals(FILES)) {
+      return pipeline
+          .apply("ReadFiles", TextIO.read().from(options.getInputFiles()))
+          .apply("ToBytes", ParDo.of(new Utf8BytesFn()));
+    }
+    if (!source.equals(KAFKA)) {
+      throw new IllegalArgumentException("--source=" + options.getSource() + " has no raw records");
+    }
+    KafkaIO.Read<byte[], byte[]> read =
+        KafkaIO.<byte[], byte[]>read()
+            .withBootstrapServers(options.getKafkaBootstrapServers())
+            .withTopic(options.getInputTopic())
+            .withKeyDeserializer(ByteArrayDeserializer.class)
+            .withValueDeserializer(ByteArrayDeserializer.class)
+            .withConsumerConfigUpdates(
+                java.util.Map.of(
+                    "auto.offset.reset",
+                    options.getInputOffsetReset().trim().toLowerCase(java.util.Locale.ROOT)))
+            .withTimestampPolicyFactory(
+                new EventTimePolicyFactory(
+                    options.getEventTimeField(),
+                    Duration.standardSeconds(options.getMaxInputDelaySeconds())));
+    if (options.getMaxInputRecords() > 0) {
+      read = read.withMaxNumRecords(options.getMaxInputRecords());
+    }
+    return pipeline
+        .apply("ReadKafka", read.withoutMetadata())
+        .apply("RecordValues", ParDo.of(new RecordValueFn()));
+  }
+
+  /** Timestamps Kafka records with the event time field of their JSON value. */
+  static final class EventTimePolicyFactory implements TimestampPolicyFactory<byte[], byte[]> {
+    private final String field;
+    private final Duration maxDelay;
+
+    EventTimePolicyFactory(String field, Duration maxDelay) {
+      this.field = field;
+      this.maxDelay = maxDelay;
+    }
+
+    @Override
+    public TimestampPolicy<byte[], byte[]> createTimestampPolicy(
+        TopicPartition partition, Optional<Instant> previousWatermark) {
+      return new CustomTimestampPolicyWithLimitedDelay<>(
+          new EventTimeFn(field), maxDelay, previousWatermark);
+    }
+  }
+
+  /** The event time in a record's JSON value, else the record's own timestamp. */
+  static final class EventTimeFn implements SerializableFunction<KafkaRecord<byte[], byte[]>, Instant> {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private final String field;
+
+    EventTimeFn(String field) {
+      this.field = field;
+    }
+
+    @Override
+    public Instant apply(KafkaRecord<byte[], byte[]> record) {
+      Instant fallback = new Instant(record.getTimestamp());
+      byte[] value = record.getKV().getValue();
+      if (value == null) {
+        return fallback;
+      }
+      try {
+        JsonNode node = MAPPER.readTree(value).get(field);
+        if (node == null) {
+          return fallback;
+        }
+        if (node.isIntegralNumber()) {
+          return new Instant(node.asLong());
+        }
+        return new Instant(java.time.Instant.parse(node.asText()).toEpochMilli());
+      } catch (java.io.IOException | RuntimeException e) {
+        return fallback;
+      }
+    }
+  }
+
+  static final class RecordValueFn extends DoFn<KV<byte[], byte[]>, byte[]> {
+    @ProcessElement
+    public void process(@Element KV<byte[], byte[]> record, OutputReceiver<byte[]> out) {
+      out.output(record.getValue() == null ? new byte[0] : record.getValue());
+    }
+  }
+
+  static final class Utf8BytesFn extends DoFn<String, byte[]> {
+    @ProcessElement
+    public void process(@Element String line, OutputReceiver<byte[]> out) {
+      out.output(line.getBytes(StandardCharsets.UTF_8));
+    }
+  }
+}
