@@ -33,16 +33,27 @@ public final class SyntheticPageViews {
   private SyntheticPageViews() {}
 
   /** The first {@code count} views of the generator. */
-  public static PTransform<PBegin, PCollection<PageView>> bounded(PageViewGenerator generator, long count) {
-    return new PTransform<>() {
-      @Override
-      public PCollection<PageView> expand(PBegin input) {
-        return input
-            .apply("Indexes", GenerateSequence.from(0).to(count))
-            .apply("Generate", ParDo.of(new GenerateFn(generator)))
-            .setCoder(ProtoCoder.of(PageView.class));
-      }
-    };
+  public static Bounded bounded(PageViewGenerator generator, long count) {
+    return new Bounded(generator, count);
+  }
+
+  /** See {@link SyntheticPageViews#bounded}. */
+  public static final class Bounded extends PTransform<PBegin, PCollection<PageView>> {
+    private final PageViewGenerator generator;
+    private final long count;
+
+    private Bounded(PageViewGenerator generator, long count) {
+      this.generator = generator;
+      this.count = count;
+    }
+
+    @Override
+    public PCollection<PageView> expand(PBegin input) {
+      return input
+          .apply("Indexes", GenerateSequence.from(0).to(count))
+          .apply("Generate", ParDo.of(new GenerateFn(generator)))
+          .setCoder(ProtoCoder.of(PageView.class));
+    }
   }
 
   /** An endless stream paced in real time: the generator's start must be about now. */

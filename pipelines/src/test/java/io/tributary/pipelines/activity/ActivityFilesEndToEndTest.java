@@ -25,6 +25,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import io.tributary.transforms.activity.WebActivity;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.metrics.MetricNameFilter;
+import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -60,7 +65,11 @@ class ActivityFilesEndToEndTest {
                 "--windowPeriodSeconds=20",
                 "--topN=3")
             .as(ActivityOptions.class);
-    ActivityPipeline.create(options).run().waitUntilFinish();
+    PipelineResult result = ActivityPipeline.create(options).run();
+    result.waitUntilFinish();
+    assertEquals(2400, counter(result, "parsed"), "parsed counter");
+    assertEquals(2, counter(result, "parseFailed"), "parseFailed counter");
+    assertEquals(0, counter(result, "lateDropped"), "lateDropped counter");
 
     Map<Long, ActivitySnapshot> expected =
         new TreeMap<>(ActivityOracle.snapshots(arrivals, 60_000, 20_000, 0, 3, Set.of()));
@@ -97,6 +106,21 @@ class ActivityFilesEndToEndTest {
     expectedSessions.sort(order);
     actualSessions.sort(order);
     assertEquals(expectedSessions, actualSessions, "sessions read back from the files sink");
+  }
+
+  private static long counter(PipelineResult result, String name) {
+    long total = 0;
+    for (MetricResult<Long> c :
+        result
+            .metrics()
+            .queryMetrics(
+                MetricsFilter.builder()
+                    .addNameFilter(MetricNameFilter.named(WebActivity.METRICS_NAMESPACE, name))
+                    .build())
+            .getCounters()) {
+      total += c.getAttempted();
+    }
+    return total;
   }
 
   private static List<String> readLines(Path dir) throws IOException {

@@ -1,6 +1,5 @@
 package io.tributary.transforms.activity;
 
-import java.net.URI;
 import java.util.Locale;
 import java.util.Set;
 
@@ -40,18 +39,35 @@ public final class Traffic {
     return p.isEmpty() ? "/" : p;
   }
 
-  /** The host of a URL, lower case without {@code www.}, or null if it has none. */
+  /**
+   * The host of a URL, lower case without {@code www.}, or null if it has none: what lies between
+   * {@code ://} (and any {@code user@}) and the next {@code /}, {@code ?}, {@code #} or port.
+   * Scanned by hand: this runs for every view, and {@code java.net.URI} costs several times more.
+   */
   static String hostOf(String url) {
-    String u = url.trim();
-    if (!u.contains("://")) {
+    int scheme = url.indexOf("://");
+    if (scheme < 0) {
       return null;
     }
-    try {
-      String host = URI.create(u.replace(" ", "%20")).getHost();
-      return host == null ? null : stripWww(host.toLowerCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      return null;
+    int start = scheme + 3;
+    int end = url.length();
+    for (int i = start; i < url.length(); i++) {
+      char c = url.charAt(i);
+      if (c == '/' || c == '?' || c == '#') {
+        end = i;
+        break;
+      }
     }
+    int at = url.lastIndexOf('@', end - 1);
+    if (at >= start) {
+      start = at + 1;
+    }
+    int colon = url.indexOf(':', start);
+    if (colon >= 0 && colon < end) {
+      end = colon;
+    }
+    String host = url.substring(start, end).trim();
+    return host.isEmpty() ? null : stripWww(host.toLowerCase(Locale.ROOT));
   }
 
   /** The key of a referrer: {@value #DIRECT} when empty, else its host. */

@@ -312,6 +312,8 @@ public final class WebActivity {
 
   /** Adds the window bounds and the pane to a snapshot. */
   static final class StampWindowFn extends DoFn<ActivitySnapshot, ActivitySnapshot> {
+    private final Counter lateSnapshots = Metrics.counter(METRICS_NAMESPACE, "lateSnapshots");
+
     @ProcessElement
     public void process(
         @Element ActivitySnapshot snapshot,
@@ -319,6 +321,9 @@ public final class WebActivity {
         PaneInfo pane,
         OutputReceiver<ActivitySnapshot> out) {
       IntervalWindow w = (IntervalWindow) window;
+      if (pane.getTiming() == PaneInfo.Timing.LATE) {
+        lateSnapshots.inc();
+      }
       out.output(
           snapshot.toBuilder()
               .setWindowStartMillis(w.start().getMillis())
