@@ -26,6 +26,8 @@ public final class Sinks {
   public static final String KAFKA = "kafka";
   public static final String FILES = "files";
   public static final String LOG = "log";
+  private static final com.fasterxml.jackson.databind.ObjectMapper MAPPER =
+      new com.fasterxml.jackson.databind.ObjectMapper();
 
   private Sinks() {}
 
@@ -113,8 +115,7 @@ public final class Sinks {
     byte[] payload = f.getPayload().toByteArray();
     String text = new String(payload, StandardCharsets.UTF_8);
     boolean isText = java.util.Arrays.equals(text.getBytes(StandardCharsets.UTF_8), payload);
-    com.fasterxml.jackson.databind.node.ObjectNode node =
-        new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+    com.fasterxml.jackson.databind.node.ObjectNode node = MAPPER.createObjectNode();
     node.put("step", f.getStep());
     node.put("reason", f.getReason());
     if (isText) {
