@@ -1,6 +1,7 @@
 package io.tributary.pipelines.activity;
 
 import io.tributary.pipelines.io.OptionsCheck;
+import io.tributary.pipelines.io.Routes;
 import io.tributary.pipelines.io.Sinks;
 import io.tributary.pipelines.io.Sources;
 import io.tributary.proto.activity.ActivitySnapshot;
@@ -16,7 +17,6 @@ import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
-import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.WithFailures;
@@ -43,11 +43,13 @@ public final class ActivityPipeline {
       PCollection<SessionSummary> sessions,
       PCollection<Failure> failures) {}
 
-  /** Checks every option; throws one exception naming each bad option and value. */
-  public static void validate(ActivityOptions options) {
+  /**
+   * Checks every option; throws one exception naming each bad option and value. Returns where the
+   * pipeline reads and writes.
+   */
+  public static Routes validate(ActivityOptions options) {
     OptionsCheck check = new OptionsCheck();
-    Sources.check(options, check);
-    Sinks.check(options, check);
+    Routes routes = Routes.check(options, check);
     check
         .requirePositive(options.getWindowSizeSeconds(), "windowSizeSeconds")
         .requirePositive(options.getWindowPeriodSeconds(), "windowPeriodSeconds")
@@ -65,6 +67,7 @@ public final class ActivityPipeline {
         .requireNonNegative(options.getMaxDisorderMillis(), "maxDisorderMillis")
         .requireNonNegative(options.getMaxEvents(), "maxEvents");
     check.throwIfInvalid();
+    return routes;
   }
 
   /** The transforms of the pipeline, from parsed views to results: what tests drive. */
@@ -91,18 +94,18 @@ public final class ActivityPipeline {
 
   /** The whole pipeline for the options: read, parse, compute, write. */
   public static Pipeline create(ActivityOptions options) {
-    validate(options);
+    Routes routes = validate(options);
     Pipeline pipeline = Pipeline.create(options);
 
     // 1. Read page views: generated, or raw JSON from Kafka or files, parsed.
     PCollection<PageView> views;
     PCollection<Failure> parseFailures;
-    if (options.getSource().trim().equalsIgnoreCase(Sources.SYNTHETIC)) {
+    if (routes.source().equals(Sources.SYNTHETIC)) {
       views = pipeline.apply("SyntheticViews", synthetic(options));
       parseFailures = pipeline.apply("NoParseFailures", org.apache.beam.sdk.transforms.Create.empty(Failures.coder()));
     } else {
       WithFailures.Result<PCollection<PageView>, Failure> parsed =
-          Sources.readJson(pipeline, options).apply("ParsePageViews", WebActivity.parseJson());
+          Sources.readJson(pipeline, routes, options).apply("ParsePageViews", WebActivity.parseJson());
       views = parsed.output();
       parseFailures = parsed.failures();
     }
@@ -111,16 +114,16 @@ public final class ActivityPipeline {
     Outputs outputs = build(views, options);
 
     // 3. Write results where --sink says.
-    Set<String> sinks = Sinks.check(options, new OptionsCheck());
+    Set<String> sinks = routes.sinks();
     if (sinks.contains(Sinks.CONSOLE)) {
       outputs.snapshots().apply("Dashboard", ParDo.of(new ConsoleDashboard.DrawFn()));
       outputs.sessions().apply("DashboardSessions", ParDo.of(new ConsoleDashboard.CountSessionsFn()));
     }
     if (sinks.contains(Sinks.KAFKA) || sinks.contains(Sinks.FILES)) {
       PCollection<String> snapshotJson =
-          outputs.snapshots().apply("SnapshotsToJson", ParDo.of(new ToJsonFn<ActivitySnapshot>())).setCoder(StringUtf8Coder.of());
+          outputs.snapshots().apply("SnapshotsToJson", ParDo.of(new Sinks.ToJsonFn<ActivitySnapshot>())).setCoder(StringUtf8Coder.of());
       PCollection<String> sessionJson =
-          outputs.sessions().apply("SessionsToJson", ParDo.of(new ToJsonFn<SessionSummary>())).setCoder(StringUtf8Coder.of());
+          outputs.sessions().apply("SessionsToJson", ParDo.of(new Sinks.ToJsonFn<SessionSummary>())).setCoder(StringUtf8Coder.of());
       if (sinks.contains(Sinks.KAFKA)) {
         Sinks.toKafka(snapshotJson, "SnapshotsToKafka", options, options.getOutputTopic());
         Sinks.toKafka(sessionJson, "SessionsToKafka", options, options.getOutputTopic() + ".sessions");
@@ -134,6 +137,7 @@ public final class ActivityPipeline {
     // 4. Every failure, with its payload and reason, to the dead-letter sink.
     Sinks.failures(
         PCollectionList.of(parseFailures).and(outputs.failures()).apply("AllFailures", Flatten.pCollections()),
+        routes,
         options);
     return pipeline;
   }
@@ -167,13 +171,5 @@ public final class ActivityPipeline {
         .map(String::trim)
         .filter(h -> !h.isEmpty())
         .collect(Collectors.toSet());
-  }
-
-  /** A message as one line of JSON. */
-  static final class ToJsonFn<T extends com.google.protobuf.Message> extends DoFn<T, String> {
-    @ProcessElement
-    public void process(@Element T message, OutputReceiver<String> out) {
-      out.output(Sinks.toJson(message));
-    }
   }
 }

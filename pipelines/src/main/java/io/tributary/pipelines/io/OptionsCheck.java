@@ -1,8 +1,6 @@
 package io.tributary.pipelines.io;
 
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
@@ -11,7 +9,8 @@ import java.util.Set;
  * reports them all, each naming the option and the bad value.
  */
 public final class OptionsCheck {
-  private final List<String> problems = new ArrayList<>();
+  // A set: the same problem found by two checks is reported once.
+  private final Set<String> problems = new LinkedHashSet<>();
 
   /** Records a problem unless {@code ok}. */
   public OptionsCheck require(boolean ok, String option, Object value, String why) {

@@ -31,29 +31,34 @@ public final class Sinks {
 
   private Sinks() {}
 
-  /** Checks the sink options; the chosen result sinks are returned. */
-  public static Set<String> check(SinkOptions options, OptionsCheck check) {
+  /** Checks the result sink options; the chosen result sinks are returned. */
+  static Set<String> check(SinkOptions options, OptionsCheck check) {
     Set<String> sinks = check.choices(options.getSink(), "sink", Set.of(CONSOLE, KAFKA, FILES));
-    Set<String> deadLetter =
-        check.choices(options.getDeadLetter(), "deadLetter", Set.of(LOG, KAFKA, FILES));
-    check.require(deadLetter.size() <= 1, "deadLetter", options.getDeadLetter(), "choose exactly one");
-    if (sinks.contains(KAFKA) || deadLetter.contains(KAFKA)) {
-      check.requireSet(options.getKafkaBootstrapServers(), "kafkaBootstrapServers", "with a kafka sink");
-    }
     if (sinks.contains(KAFKA)) {
+      check.requireSet(options.getKafkaBootstrapServers(), "kafkaBootstrapServers", "with a kafka sink");
       check.requireSet(options.getOutputTopic(), "outputTopic", "with --sink=kafka");
     }
     if (sinks.contains(FILES)) {
       check.requireSet(options.getOutputPath(), "outputPath", "with --sink=files");
     }
-    if (deadLetter.contains(KAFKA)) {
-      check.requireSet(options.getDeadLetterTopic(), "deadLetterTopic", "with --deadLetter=kafka");
-    }
-    if (deadLetter.contains(FILES)) {
-      check.requireSet(options.getDeadLetterPath(), "deadLetterPath", "with --deadLetter=files");
-    }
     check.requirePositive(options.getFileWindowSeconds(), "fileWindowSeconds");
     return sinks;
+  }
+
+  /** Checks the dead-letter options; the chosen target is returned. */
+  static String checkDeadLetter(SinkOptions options, OptionsCheck check) {
+    Set<String> chosen =
+        check.choices(options.getDeadLetter(), "deadLetter", Set.of(LOG, KAFKA, FILES));
+    check.require(chosen.size() <= 1, "deadLetter", options.getDeadLetter(), "choose exactly one");
+    String target = chosen.isEmpty() ? LOG : chosen.iterator().next();
+    if (target.equals(KAFKA)) {
+      check.requireSet(options.getKafkaBootstrapServers(), "kafkaBootstrapServers", "with a kafka sink");
+      check.requireSet(options.getDeadLetterTopic(), "deadLetterTopic", "with --deadLetter=kafka");
+    }
+    if (target.equals(FILES)) {
+      check.requireSet(options.getDeadLetterPath(), "deadLetterPath", "with --deadLetter=files");
+    }
+    return target;
   }
 
   /** One line of JSON for a message: proto field names, no insignificant whitespace. */
@@ -94,9 +99,9 @@ public final class Sinks {
                 .withNumShards(1));
   }
 
-  /** Writes failures where {@code --deadLetter} says: log, Kafka or files, as JSON. */
-  public static void failures(PCollection<Failure> failures, SinkOptions options) {
-    String target = options.getDeadLetter().trim().toLowerCase(java.util.Locale.ROOT);
+  /** Writes failures to the routes' dead-letter target: log, Kafka or files, as JSON. */
+  public static void failures(PCollection<Failure> failures, Routes routes, SinkOptions options) {
+    String target = routes.deadLetter();
     if (target.equals(LOG)) {
       failures.apply("LogFailures", ParDo.of(new LogFailureFn()));
       return;
@@ -127,6 +132,14 @@ public final class Sinks {
       node.put("event_time", java.time.Instant.ofEpochMilli(f.getEventTimeMillis()).toString());
     }
     return node.toString();
+  }
+
+  /** A message as one line of JSON (see {@link #toJson}). */
+  public static final class ToJsonFn<T extends Message> extends DoFn<T, String> {
+    @ProcessElement
+    public void process(@Element T message, OutputReceiver<String> out) {
+      out.output(toJson(message));
+    }
   }
 
   static final class FailureJsonFn extends DoFn<Failure, String> {

@@ -31,7 +31,7 @@ public final class Sources {
   private Sources() {}
 
   /** Checks the source options; the chosen source is returned. */
-  public static String check(SourceOptions options, OptionsCheck check) {
+  static String check(SourceOptions options, OptionsCheck check) {
     Set<String> chosen = check.choices(options.getSource(), "source", Set.of(SYNTHETIC, KAFKA, FILES));
     check.require(chosen.size() <= 1, "source", options.getSource(), "choose exactly one source");
     String source = chosen.isEmpty() ? SYNTHETIC : chosen.iterator().next();
@@ -55,8 +55,8 @@ public final class Sources {
    * timestamp (it still reaches the parser, which reports it). A Kafka tombstone becomes an empty
    * payload, which the parser reports.
    */
-  public static PCollection<byte[]> readJson(Pipeline pipeline, SourceOptions options) {
-    String source = options.getSource().trim().toLowerCase(java.util.Locale.ROOT);
+  public static PCollection<byte[]> readJson(Pipeline pipeline, Routes routes, SourceOptions options) {
+    String source = routes.source();
     if (source.equals(FILES)) {
       return pipeline
           .apply("ReadFiles", TextIO.read().from(options.getInputFiles()))

@@ -8,6 +8,7 @@ import io.tributary.proto.activity.SessionSummary;
 import io.tributary.proto.common.Failure;
 import io.tributary.proto.common.Pane;
 import io.tributary.testing.BeamTest;
+import io.tributary.testing.Diff;
 import io.tributary.testing.Schedule;
 import java.util.ArrayList;
 import java.util.List;
@@ -237,30 +238,20 @@ class SessionizeTest {
       }
       List<PageView> wantLate = new ArrayList<>();
       expectedLate.forEach(a -> wantLate.add(a.value()));
-      List<PageView> missing = new ArrayList<>();
-      List<PageView> unexpected = new ArrayList<>(late);
-      for (PageView v : wantLate) {
-        if (!unexpected.remove(v)) {
-          missing.add(v);
-        }
-      }
-      if (!missing.isEmpty() || !unexpected.isEmpty()) {
+      Diff<PageView> lateDiff = Diff.of(wantLate, late);
+      if (!lateDiff.isEmpty()) {
         throw new AssertionError(
             "seed " + seed + ": late views differ; expected " + wantLate.size() + ", got "
-                + late.size() + "\nmissing: " + missing + "\nunexpected: " + unexpected);
+                + late.size() + "\nmissing: " + lateDiff.missing() + "\nunexpected: " + lateDiff.unexpected());
       }
       return null;
     }
 
     private void assertSameSessions(List<SessionSummary> expected, List<SessionSummary> actual) {
-      List<SessionSummary> missing = new ArrayList<>(expected);
-      List<SessionSummary> extra = new ArrayList<>();
-      for (SessionSummary s : actual) {
-        if (!missing.remove(s)) {
-          extra.add(s);
-        }
-      }
-      if (!missing.isEmpty() || !extra.isEmpty()) {
+      Diff<SessionSummary> diff = Diff.of(expected, actual);
+      if (!diff.isEmpty()) {
+        List<SessionSummary> missing = diff.missing();
+        List<SessionSummary> extra = diff.unexpected();
         throw new AssertionError(
             "seed " + seed + ": sessions differ from the oracle; missing " + missing.size()
                 + ", unexpected " + extra.size()
