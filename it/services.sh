@@ -417,7 +417,9 @@ transaction.state.log.min.isr=1
 group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=true
 EOF
-  local jvm=(java -Xmx512m -Xms128m -Djava.awt.headless=true
+  # Test traffic is small: the client compiler and serial GC start faster and leave the CPU to
+  # the tests on small machines.
+  local jvm=(java -Xmx512m -Xms128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true
     -Dorg.slf4j.simpleLogger.showDateTime=true -Dorg.slf4j.simpleLogger.defaultLogLevel=info
     "-Dorg.slf4j.simpleLogger.dateTimeFormat=yyyy-MM-dd'T'HH:mm:ss.SSS"
     "-Dorg.slf4j.simpleLogger.logFile=$KF_LOG" -cp "$(<"$KF_CP")")
