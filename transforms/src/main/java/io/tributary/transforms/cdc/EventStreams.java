@@ -282,6 +282,7 @@ public final class EventStreams {
                       AfterWatermark.pastEndOfWindow()
                           .withLateFirings(AfterPane.elementCountAtLeast(1)))
                   .withAllowedLateness(allowedLateness)
+                  .withOnTimeBehavior(Window.OnTimeBehavior.FIRE_IF_NON_EMPTY)
                   .accumulatingFiredPanes())
           .apply("Stats", Combine.perKey(new StatsFn()))
           .apply("ToAggregate", ParDo.of(new ToAggregateFn()))
@@ -371,6 +372,8 @@ public final class EventStreams {
   /** Adds the window, average and pane to a combined result. */
   static final class ToAggregateFn extends DoFn<KV<String, SensorAggregate>, SensorAggregate> {
     private final Counter late = Metrics.counter(DebeziumChanges.METRICS_NAMESPACE, "sensors.latePanes");
+    private final Counter emptyPanes =
+        Metrics.counter(DebeziumChanges.METRICS_NAMESPACE, "sensors.emptyPanes");
 
     @ProcessElement
     public void process(
@@ -380,6 +383,12 @@ public final class EventStreams {
         OutputReceiver<SensorAggregate> out) {
       IntervalWindow w = (IntervalWindow) window;
       SensorAggregate a = kv.getValue();
+      if (a.getCount() == 0) {
+        // A pane without readings (some runners combine before dropping expired input): nothing
+        // to report, and no reading is lost by skipping it.
+        emptyPanes.inc();
+        return;
+      }
       if (pane.getTiming() == PaneInfo.Timing.LATE) {
         late.inc();
       }
