@@ -5,9 +5,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tributary.proto.activity.PageView;
+import io.tributary.transforms.json.JsonFields;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 
 /**
@@ -38,28 +38,22 @@ public final class PageViewJson {
 
   /** Parses one JSON page view. */
   public static PageView parse(byte[] payload) throws InvalidPageViewException {
-    JsonNode root;
     try {
-      root = MAPPER.readTree(payload);
-    } catch (java.io.IOException e) {
-      String detail = e.getMessage() == null ? e.toString() : e.getMessage().split("\n", 2)[0];
-      throw new InvalidPageViewException("malformed JSON: " + detail);
+      JsonNode root = JsonFields.object(payload);
+      return PageView.newBuilder()
+          .setEventId(JsonFields.optionalText(root, "event_id"))
+          .setUserId(JsonFields.requiredText(root, "user_id"))
+          .setPage(JsonFields.requiredText(root, "page"))
+          .setReferrer(JsonFields.optionalText(root, "referrer"))
+          .setUserAgent(JsonFields.optionalText(root, "user_agent"))
+          .setEventTimeMillis(
+              JsonFields.epochMillis(
+                  root, "event_time", BoundedWindow.TIMESTAMP_MAX_VALUE.getMillis() / 2))
+          .setCountry(JsonFields.optionalText(root, "country"))
+          .build();
+    } catch (JsonFields.InvalidJsonException e) {
+      throw new InvalidPageViewException(e.getMessage());
     }
-    if (root == null || root.isMissingNode()) {
-      throw new InvalidPageViewException("malformed JSON: empty payload");
-    }
-    if (!root.isObject()) {
-      throw new InvalidPageViewException("expected a JSON object, got " + root.getNodeType());
-    }
-    return PageView.newBuilder()
-        .setEventId(optionalText(root, "event_id"))
-        .setUserId(requiredText(root, "user_id"))
-        .setPage(requiredText(root, "page"))
-        .setReferrer(optionalText(root, "referrer"))
-        .setUserAgent(optionalText(root, "user_agent"))
-        .setEventTimeMillis(eventTime(root))
-        .setCountry(optionalText(root, "country"))
-        .build();
   }
 
   /** Formats a page view as the JSON that {@link #parse} reads. */
@@ -85,60 +79,5 @@ public final class PageViewJson {
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot format page view " + view, e);
     }
-  }
-
-  private static String requiredText(JsonNode root, String field) throws InvalidPageViewException {
-    JsonNode value = root.get(field);
-    if (value == null || value.isNull()) {
-      throw new InvalidPageViewException("missing required field '" + field + "'");
-    }
-    if (!value.isTextual()) {
-      throw new InvalidPageViewException(
-          "field '" + field + "' must be a string, got " + value.getNodeType());
-    }
-    if (value.asText().isBlank()) {
-      throw new InvalidPageViewException("field '" + field + "' is empty");
-    }
-    return value.asText();
-  }
-
-  private static String optionalText(JsonNode root, String field) throws InvalidPageViewException {
-    JsonNode value = root.get(field);
-    if (value == null || value.isNull()) {
-      return "";
-    }
-    if (!value.isTextual()) {
-      throw new InvalidPageViewException(
-          "field '" + field + "' must be a string, got " + value.getNodeType());
-    }
-    return value.asText();
-  }
-
-  private static long eventTime(JsonNode root) throws InvalidPageViewException {
-    JsonNode value = root.get("event_time");
-    if (value == null || value.isNull()) {
-      throw new InvalidPageViewException("missing required field 'event_time'");
-    }
-    long millis;
-    if (value.isIntegralNumber() && value.canConvertToLong()) {
-      millis = value.asLong();
-    } else if (value.isTextual()) {
-      try {
-        millis = Instant.parse(value.asText()).toEpochMilli();
-      } catch (DateTimeParseException | ArithmeticException e) {
-        throw new InvalidPageViewException(
-            "field 'event_time' is not an ISO-8601 instant or epoch milliseconds: '"
-                + value.asText()
-                + "'");
-      }
-    } else {
-      throw new InvalidPageViewException(
-          "field 'event_time' is not an ISO-8601 instant or epoch milliseconds: " + value);
-    }
-    if (millis < 0 || millis > BoundedWindow.TIMESTAMP_MAX_VALUE.getMillis() / 2) {
-      throw new InvalidPageViewException(
-          "field 'event_time' is out of range: " + millis + " ms since the epoch");
-    }
-    return millis;
   }
 }

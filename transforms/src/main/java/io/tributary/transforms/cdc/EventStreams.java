@@ -81,13 +81,13 @@ public final class EventStreams {
   /** Log lines as CREATE change events of table id {@code stream} (see {@link #logChange}). */
   public static PTransform<PCollection<LogLine>, PCollection<ChangeEvent>> logsAsChanges(
       String stream) {
-    return new AsChanges<>(stream, new LogChange(stream));
+    return new AsChanges<>(stream, line -> logChange(stream, line));
   }
 
   /** Sensor aggregates as change events of table id {@code stream} (see {@link #aggregateChange}). */
   public static PTransform<PCollection<SensorAggregate>, PCollection<ChangeEvent>>
       aggregatesAsChanges(String stream) {
-    return new AsChanges<>(stream, new AggregateChange(stream));
+    return new AsChanges<>(stream, aggregate -> aggregateChange(stream, aggregate));
   }
 
   /** Step name of log parsing failures. */
@@ -507,32 +507,6 @@ public final class EventStreams {
 
   interface ToChange<T> extends Serializable {
     ChangeEvent apply(T value);
-  }
-
-  static final class LogChange implements ToChange<LogLine> {
-    private final String stream;
-
-    LogChange(String stream) {
-      this.stream = stream;
-    }
-
-    @Override
-    public ChangeEvent apply(LogLine value) {
-      return logChange(stream, value);
-    }
-  }
-
-  static final class AggregateChange implements ToChange<SensorAggregate> {
-    private final String stream;
-
-    AggregateChange(String stream) {
-      this.stream = stream;
-    }
-
-    @Override
-    public ChangeEvent apply(SensorAggregate value) {
-      return aggregateChange(stream, value);
-    }
   }
 
   static final class AsChanges<T> extends PTransform<PCollection<T>, PCollection<ChangeEvent>> {

@@ -3,9 +3,7 @@ package io.tributary.transforms.cdc;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tributary.proto.cdc.LogLine;
 import io.tributary.proto.cdc.SensorReading;
-import java.io.IOException;
-import java.time.Instant;
-import java.time.format.DateTimeParseException;
+import io.tributary.transforms.json.JsonFields;
 import java.util.Locale;
 import java.util.Set;
 
@@ -27,6 +25,8 @@ import java.util.Set;
  */
 public final class StreamJson {
   private static final Set<String> LEVELS = Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL");
+  // The end of year 9999: far inside Beam's timestamp range.
+  private static final long MAX_MILLIS = 253402300799999L;
 
   private StreamJson() {}
 
@@ -40,113 +40,55 @@ public final class StreamJson {
   }
 
   public static LogLine parseLog(byte[] payload) throws InvalidRecordException {
-    JsonNode root = object(payload);
-    String level = requiredText(root, "level").toUpperCase(Locale.ROOT);
-    if (level.equals("WARNING")) {
-      level = "WARN";
+    try {
+      JsonNode root = JsonFields.object(payload);
+      String level = JsonFields.requiredText(root, "level").toUpperCase(Locale.ROOT);
+      if (level.equals("WARNING")) {
+        level = "WARN";
+      }
+      if (!LEVELS.contains(level)) {
+        throw new InvalidRecordException(
+            "field 'level' is not a log level: '" + root.get("level").asText() + "'");
+      }
+      JsonNode message = root.get("message");
+      if (message == null || message.isNull()) {
+        throw new InvalidRecordException("missing required field 'message'");
+      }
+      if (!message.isTextual()) {
+        throw new InvalidRecordException(
+            "field 'message' must be a string, got " + message.getNodeType());
+      }
+      return LogLine.newBuilder()
+          .setLevel(level)
+          .setService(JsonFields.requiredText(root, "service"))
+          .setMessage(message.asText())
+          .setTraceId(JsonFields.optionalText(root, "trace_id"))
+          .setTimeMillis(JsonFields.epochMillis(root, "time", MAX_MILLIS))
+          .build();
+    } catch (JsonFields.InvalidJsonException e) {
+      throw new InvalidRecordException(e.getMessage());
     }
-    if (!LEVELS.contains(level)) {
-      throw new InvalidRecordException("field 'level' is not a log level: '" + root.get("level").asText() + "'");
-    }
-    JsonNode message = root.get("message");
-    if (message == null || message.isNull()) {
-      throw new InvalidRecordException("missing required field 'message'");
-    }
-    if (!message.isTextual()) {
-      throw new InvalidRecordException("field 'message' must be a string, got " + message.getNodeType());
-    }
-    return LogLine.newBuilder()
-        .setLevel(level)
-        .setService(requiredText(root, "service"))
-        .setMessage(message.asText())
-        .setTraceId(optionalText(root, "trace_id"))
-        .setTimeMillis(time(root))
-        .build();
   }
 
   public static SensorReading parseReading(byte[] payload) throws InvalidRecordException {
-    JsonNode root = object(payload);
-    JsonNode value = root.get("value");
-    if (value == null || value.isNull()) {
-      throw new InvalidRecordException("missing required field 'value'");
-    }
-    if (!value.isNumber() || !Double.isFinite(value.asDouble())) {
-      throw new InvalidRecordException("field 'value' must be a finite number, got " + value);
-    }
-    return SensorReading.newBuilder()
-        .setDeviceId(requiredText(root, "device_id"))
-        .setMetric(requiredText(root, "metric"))
-        .setValue(value.asDouble())
-        .setUnit(optionalText(root, "unit"))
-        .setTimeMillis(time(root))
-        .build();
-  }
-
-  private static JsonNode object(byte[] payload) throws InvalidRecordException {
-    JsonNode root;
     try {
-      root = Values.MAPPER.readTree(payload);
-    } catch (IOException e) {
-      String detail = e.getMessage() == null ? e.toString() : e.getMessage().split("\n", 2)[0];
-      throw new InvalidRecordException("malformed JSON: " + detail);
-    }
-    if (root == null || root.isMissingNode()) {
-      throw new InvalidRecordException("malformed JSON: empty payload");
-    }
-    if (!root.isObject()) {
-      throw new InvalidRecordException("expected a JSON object, got " + root.getNodeType());
-    }
-    return root;
-  }
-
-  private static String requiredText(JsonNode root, String field) throws InvalidRecordException {
-    JsonNode v = root.get(field);
-    if (v == null || v.isNull()) {
-      throw new InvalidRecordException("missing required field '" + field + "'");
-    }
-    if (!v.isTextual()) {
-      throw new InvalidRecordException("field '" + field + "' must be a string, got " + v.getNodeType());
-    }
-    if (v.asText().isBlank()) {
-      throw new InvalidRecordException("field '" + field + "' is empty");
-    }
-    return v.asText();
-  }
-
-  private static String optionalText(JsonNode root, String field) throws InvalidRecordException {
-    JsonNode v = root.get(field);
-    if (v == null || v.isNull()) {
-      return "";
-    }
-    if (!v.isTextual()) {
-      throw new InvalidRecordException("field '" + field + "' must be a string, got " + v.getNodeType());
-    }
-    return v.asText();
-  }
-
-  private static long time(JsonNode root) throws InvalidRecordException {
-    JsonNode v = root.get("time");
-    if (v == null || v.isNull()) {
-      throw new InvalidRecordException("missing required field 'time'");
-    }
-    long millis;
-    if (v.isIntegralNumber() && v.canConvertToLong()) {
-      millis = v.asLong();
-    } else if (v.isTextual()) {
-      try {
-        millis = Instant.parse(v.asText()).toEpochMilli();
-      } catch (DateTimeParseException | ArithmeticException e) {
-        throw new InvalidRecordException(
-            "field 'time' is not an ISO-8601 instant or epoch milliseconds: '" + v.asText() + "'");
+      JsonNode root = JsonFields.object(payload);
+      JsonNode value = root.get("value");
+      if (value == null || value.isNull()) {
+        throw new InvalidRecordException("missing required field 'value'");
       }
-    } else {
-      throw new InvalidRecordException(
-          "field 'time' is not an ISO-8601 instant or epoch milliseconds: " + v);
+      if (!value.isNumber() || !Double.isFinite(value.asDouble())) {
+        throw new InvalidRecordException("field 'value' must be a finite number, got " + value);
+      }
+      return SensorReading.newBuilder()
+          .setDeviceId(JsonFields.requiredText(root, "device_id"))
+          .setMetric(JsonFields.requiredText(root, "metric"))
+          .setValue(value.asDouble())
+          .setUnit(JsonFields.optionalText(root, "unit"))
+          .setTimeMillis(JsonFields.epochMillis(root, "time", MAX_MILLIS))
+          .build();
+    } catch (JsonFields.InvalidJsonException e) {
+      throw new InvalidRecordException(e.getMessage());
     }
-    // Beam timestamps end near year 294247; keep well inside.
-    if (millis < 0 || millis > 253402300799999L) {
-      throw new InvalidRecordException("field 'time' is out of range: " + millis + " ms since the epoch");
-    }
-    return millis;
   }
 }
