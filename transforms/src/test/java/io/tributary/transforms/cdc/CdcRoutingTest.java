@@ -131,4 +131,29 @@ class CdcRoutingTest {
         .setPosition(e.getSource().getPosition())
         .build();
   }
+
+  @Test
+  void unroutedTablesAreOnlyCountedUnlessDeadLettered(TestPipeline p) {
+    CdcRouting.Routed routed =
+        p.apply(Create.of(fixture("doc/postgresql/products-types.schemas.json"))
+                .withCoder(ProtoCoder.of(ChangeEvent.class)))
+            .apply(CdcRouting.route(CdcRules.parse("routes: [{name: a, tables: [other.table], lake: true}]")));
+    PAssert.that(routed.lake()).empty();
+    PAssert.that(routed.cache()).empty();
+    PAssert.that(routed.features()).empty();
+    PAssert.that(routed.failures()).empty();
+    org.apache.beam.sdk.PipelineResult result = p.run();
+    result.waitUntilFinish();
+    org.apache.beam.sdk.metrics.MetricQueryResults metrics =
+        result.metrics().queryMetrics(
+            org.apache.beam.sdk.metrics.MetricsFilter.builder()
+                .addNameFilter(org.apache.beam.sdk.metrics.MetricNameFilter.named(
+                    DebeziumChanges.METRICS_NAMESPACE, "unrouted"))
+                .build());
+    long unrouted = 0;
+    for (org.apache.beam.sdk.metrics.MetricResult<Long> c : metrics.getCounters()) {
+      unrouted += c.getAttempted();
+    }
+    org.hamcrest.MatcherAssert.assertThat(unrouted, org.hamcrest.Matchers.is(1L));
+  }
 }
