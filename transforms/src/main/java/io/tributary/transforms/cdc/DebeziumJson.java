@@ -357,7 +357,10 @@ public final class DebeziumJson {
         String name = f.path("field").asText();
         declared.add(name);
         JsonNode v = data.get(name);
-        row.addColumns(Values.column(name, typed(v, f, what + "." + name)));
+        // A before image may hold only the replica identity's columns (PostgreSQL REPLICA
+        // IDENTITY DEFAULT / INDEX), so its other columns may be null whatever their schema says.
+        row.addColumns(
+            Values.column(name, typed(v, f, what + "." + name, what.equals("before"))));
       }
       var names = data.fieldNames();
       while (names.hasNext()) {
@@ -396,10 +399,10 @@ public final class DebeziumJson {
     return Values.json(v.toString());
   }
 
-  private static Value typed(JsonNode v, JsonNode schema, String where)
+  private static Value typed(JsonNode v, JsonNode schema, String where, boolean nullable)
       throws InvalidChangeException {
     if (v == null || v.isNull()) {
-      if (!schema.path("optional").asBoolean(false) && !schema.has("default")) {
+      if (!nullable && !schema.path("optional").asBoolean(false) && !schema.has("default")) {
         throw new InvalidChangeException("column '" + where + "' is not optional but null");
       }
       return Values.ofNull();

@@ -261,4 +261,17 @@ class DebeziumJsonTest {
     List<Column> sameFirst = after.getAfter().getColumnsList().subList(0, 4);
     assertThat(sameFirst, equalTo(before.getAfter().getColumnsList()));
   }
+
+  @Test
+  void aBeforeImageMayHoldOnlyTheReplicaIdentityColumns() throws Exception {
+    String value =
+        new String(Fixtures.record("doc/postgresql/customers-delete.schemas.json").getValue().toByteArray(),
+                java.nio.charset.StandardCharsets.UTF_8)
+            .replace("\"before\":{\"id\":1,\"first_name\":\"Anne Marie\",\"last_name\":\"Kretchmar\","
+                + "\"email\":\"annek@noanswer.org\"}", "\"before\":{\"id\":1}");
+    ChangeEvent e = DebeziumJson.parse(Fixtures.record("PostgreSQL_server.public.customers", 3, null, value));
+    assertThat(
+        text(e.getBefore()),
+        is("id=INT_VALUE:1, first_name=NULL_VALUE:, last_name=NULL_VALUE:, email=NULL_VALUE:"));
+  }
 }
