@@ -9,6 +9,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Debezium 3.2 connector properties for the test servers of {@link Services}, as a Kafka Connect
@@ -75,25 +76,44 @@ public final class Connectors {
     p.put("topic.prefix", prefix);
     p.put("schema.history.internal", "io.debezium.storage.file.history.FileSchemaHistory");
     p.put("schema.history.internal.file.filename", history.toAbsolutePath().toString());
+    // Only the captured tables' DDL, so that other databases on the server leave no trace.
+    p.put("schema.history.internal.store.only.captured.databases.ddl", "true");
+    p.put("schema.history.internal.store.only.captured.tables.ddl", "true");
     p.put("skipped.operations", "none");
     p.put("snapshot.mode", "initial");
     return p;
   }
 
-  /** Drops a replication slot unless it is gone or still in use. */
-  public static void dropPostgresSlot(String slot) throws SQLException {
+  /**
+   * Drops a replication slot unless it is gone, waiting up to 30 s for the process that used it
+   * to let go (a stopped connector's WAL sender may take a moment to exit).
+   */
+  public static void dropPostgresSlot(String slot) throws SQLException, InterruptedException {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     try (Connection c =
             DriverManager.getConnection(
                 Services.postgresJdbcUrl(ADMIN_DATABASE),
                 Services.postgresUser(),
                 Services.postgresPassword());
         PreparedStatement s =
-            c.prepareStatement(
-                "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
-                    + " WHERE slot_name = ? AND NOT active")) {
+            c.prepareStatement("SELECT active FROM pg_replication_slots WHERE slot_name = ?");
+        PreparedStatement drop = c.prepareStatement("SELECT pg_drop_replication_slot(?)")) {
       s.setString(1, slot);
-      try (ResultSet ignored = s.executeQuery()) {
-        // the result is void
+      while (true) {
+        try (ResultSet r = s.executeQuery()) {
+          if (!r.next()) {
+            return;
+          }
+          if (!r.getBoolean(1)) {
+            drop.setString(1, slot);
+            drop.execute();
+            return;
+          }
+        }
+        if (System.nanoTime() > end) {
+          throw new IllegalStateException("replication slot " + slot + " still in use after 30 s");
+        }
+        Thread.sleep(100);
       }
     }
   }
