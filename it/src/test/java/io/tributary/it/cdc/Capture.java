@@ -1,0 +1,101 @@
+package io.tributary.it.cdc;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A change-capture worker for the integration tests: {@code it/capture.sh}, a Kafka Connect
+ * standalone worker in its own JVM running Debezium connectors, publishing to the test broker in
+ * Debezium's topic layout ({@code <topic.prefix>.<schema>.<table>}) through the JSON converter
+ * with schemas. Offsets are kept in {@code it/target/capture/<name>/offsets}: {@link #start} after
+ * {@link #stop} with the same name resumes where the worker stopped, without a new snapshot.
+ *
+ * <pre>{@code
+ * try (Capture capture = Capture.start("orders", Connectors.postgres(...))) {
+ *   ... changes appear in Kafka ...
+ * }
+ * }</pre>
+ */
+public final class Capture implements AutoCloseable {
+  private static final long TIMEOUT_SECONDS = 180;
+
+  private final String name;
+  private final List<Map<String, String>> connectors;
+
+  private Capture(String name, List<Map<String, String>> connectors) {
+    this.name = name;
+    this.connectors = connectors;
+  }
+
+  /** Starts worker {@code name} with these connectors and returns once all of them are RUNNING. */
+  @SafeVarargs
+  public static Capture start(String name, Map<String, String>... connectors) {
+    Capture capture = new Capture(name, List.of(connectors));
+    capture.start();
+    return capture;
+  }
+
+  /** Starts the worker again (after {@link #stop}); it resumes from its offsets. */
+  public void start() {
+    List<String> command = new ArrayList<>(List.of(script().toString(), "start", name));
+    Path dir = Path.of("target", "capture-connectors", name).toAbsolutePath();
+    try {
+      Files.createDirectories(dir);
+      for (Map<String, String> connector : connectors) {
+        Path file = dir.resolve(connector.get("name") + ".properties");
+        Properties p = new Properties();
+        p.putAll(connector);
+        try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+          p.store(w, null);
+        }
+        command.add(file.toString());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    run(command);
+  }
+
+  /** Stops the worker; its offsets are flushed on the way out. */
+  public void stop() {
+    run(List.of(script().toString(), "stop", name));
+  }
+
+  @Override
+  public void close() {
+    stop();
+  }
+
+  private static void run(List<String> command) {
+    try {
+      Process p = new ProcessBuilder(command).inheritIO().start();
+      if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new IllegalStateException(command + " did not finish within " + TIMEOUT_SECONDS + " s");
+      }
+      if (p.exitValue() != 0) {
+        throw new IllegalStateException(command + " failed with exit status " + p.exitValue());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  // Tests run in it/; from the repository root (an IDE), the script is under it/.
+  private static Path script() {
+    Path here = Path.of("capture.sh");
+    return (Files.isExecutable(here) ? here : Path.of("it", "capture.sh")).toAbsolutePath();
+  }
+}
