@@ -416,6 +416,9 @@ public final class DebeziumJson {
         case "int32":
         case "int64":
           return integral(v, longValue(v, type, where), logical, where);
+        // Kafka's JsonConverter names FLOAT32 and FLOAT64 "float" and "double".
+        case "float":
+        case "double":
         case "float32":
         case "float64":
           return Values.of(doubleValue(v, type, where));

@@ -25,8 +25,8 @@ public final class Fixtures {
       ConnectRecord.Builder r =
           ConnectRecord.newBuilder()
               .setTopic(root.get("topic").asText())
-              .setPartition(root.get("partition").asInt())
-              .setOffset(root.get("offset").asLong());
+              .setPartition(root.path("partition").asInt(0))
+              .setOffset(root.path("offset").asLong(0));
       if (!root.get("key").isNull()) {
         r.setKey(bytes(root.get("key")));
       }
