@@ -23,41 +23,26 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The activity pipeline against a real Kafka broker, on the Direct runner and on embedded Flink:
- * JSON page views (and bad records) produced to a topic, snapshots and dead letters read back from
- * topics and compared with the brute-force oracle.
+ * The activity pipeline against the test Kafka broker ({@link Services}), on the Direct runner and
+ * on embedded Flink: JSON page views (and bad records) produced to a topic, snapshots and dead
+ * letters read back from topics and compared with the brute-force oracle.
  */
 @Timeout(value = 4, unit = java.util.concurrent.TimeUnit.MINUTES)
 class ActivityKafkaIT {
   private static final int VIEWS = 3000;
-  private static KafkaBroker broker;
-
-  @BeforeAll
-  static void startBroker() throws Exception {
-    broker = KafkaBroker.start();
-  }
-
-  @AfterAll
-  static void stopBroker() {
-    if (broker != null) {
-      broker.close();
-    }
-  }
 
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"DirectRunner", "FlinkRunner"})
   void kafkaInKafkaOutEqualsTheOracle(String runner) throws Exception {
-    String in = "views-" + runner;
-    String out = "activity-" + runner;
-    String dead = "dead-" + runner;
-    broker.createTopics(in, out, out + ".sessions", dead);
+    String in = Kafka.uniqueTopic("views-" + runner);
+    String out = Kafka.uniqueTopic("activity-" + runner);
+    String dead = Kafka.uniqueTopic("dead-" + runner);
+    Kafka.createTopics(in, out, out + ".sessions", dead);
 
     PageViewGenerator generator = new PageViewGenerator(11, 1_700_000_000_000L, 25, 200, 40, 3000);
     List<byte[]> records = new ArrayList<>();
@@ -69,14 +54,14 @@ class ActivityKafkaIT {
     }
     records.add(1000, "{\"user_id\":\"u\",\"page\":\"/x\",\"event_time\":\"soon\"}".getBytes(UTF_8));
     records.add(2000, "[]".getBytes(UTF_8));
-    broker.produce(in, records);
+    Kafka.produce(in, records);
 
     List<String> args =
         new ArrayList<>(
             List.of(
                 "--runner=" + runner,
                 "--source=kafka",
-                "--kafkaBootstrapServers=" + broker.bootstrapServers(),
+                "--kafkaBootstrapServers=" + Services.kafkaBootstrap(),
                 "--inputTopic=" + in,
                 "--inputOffsetReset=earliest",
                 "--maxInputRecords=" + records.size(),
@@ -100,7 +85,7 @@ class ActivityKafkaIT {
     Map<Long, ActivitySnapshot> expected =
         new TreeMap<>(ActivityOracle.snapshots(arrivals, 60_000, 20_000, 0, 5, Set.of()));
     Map<Long, ActivitySnapshot> actual = new TreeMap<>();
-    for (byte[] json : broker.consume(out, expected.size(), Duration.ofSeconds(60))) {
+    for (byte[] json : Kafka.consume(out, expected.size(), Duration.ofSeconds(60))) {
       ActivitySnapshot.Builder b = ActivitySnapshot.newBuilder();
       JsonFormat.parser().merge(new String(json, UTF_8), b);
       ActivitySnapshot previous = actual.put(b.getWindowStartMillis(), b.clearPane().build());
@@ -110,7 +95,7 @@ class ActivityKafkaIT {
     }
     assertEquals(expected, actual, runner + ": snapshots in topic " + out);
 
-    List<byte[]> failures = broker.consume(dead, 2, Duration.ofSeconds(30));
+    List<byte[]> failures = Kafka.consume(dead, 2, Duration.ofSeconds(30));
     Map<String, String> reasonByPayload = new TreeMap<>();
     ObjectMapper mapper = new ObjectMapper();
     for (byte[] f : failures) {

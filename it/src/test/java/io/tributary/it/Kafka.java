@@ -1,0 +1,98 @@
+package io.tributary.it;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.Future;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * Topics, records in and records out on the test broker ({@link Services#kafkaBootstrap()}). The
+ * broker outlives a test, so every test names its topics with {@link #uniqueTopic(String)}.
+ */
+public final class Kafka {
+  private Kafka() {}
+
+  /** {@code prefix} plus a random suffix: a topic no other test or run uses. */
+  public static String uniqueTopic(String prefix) {
+    return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  /** Creates single-partition topics. */
+  public static void createTopics(String... topics) throws Exception {
+    try (Admin admin = admin()) {
+      List<NewTopic> list = new ArrayList<>();
+      for (String t : topics) {
+        list.add(new NewTopic(t, 1, (short) 1));
+      }
+      admin.createTopics(list).all().get();
+    }
+  }
+
+  /** Produces values without keys, in order, and waits until all are acknowledged. */
+  public static void produce(String topic, List<byte[]> values) throws Exception {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, Services.kafkaBootstrap());
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    try (KafkaProducer<byte[], byte[]> producer =
+        new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+      List<Future<?>> sent = new ArrayList<>();
+      for (byte[] v : values) {
+        sent.add(producer.send(new ProducerRecord<>(topic, v)));
+      }
+      for (Future<?> f : sent) {
+        f.get();
+      }
+    }
+  }
+
+  /**
+   * Reads a topic from the start until {@code count} records arrived or the deadline passed, then
+   * two seconds longer so that records beyond the expected count are seen too.
+   */
+  public static List<byte[]> consume(String topic, int count, Duration deadline) {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, Services.kafkaBootstrap());
+    p.put(ConsumerConfig.GROUP_ID_CONFIG, "reader-" + UUID.randomUUID());
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    List<byte[]> out = new ArrayList<>();
+    long end = System.nanoTime() + deadline.toNanos();
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      consumer.subscribe(List.of(topic));
+      while (out.size() < count && System.nanoTime() < end) {
+        poll(consumer, out);
+      }
+      long extra = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+      while (System.nanoTime() < extra) {
+        poll(consumer, out);
+      }
+    }
+    return out;
+  }
+
+  private static void poll(KafkaConsumer<byte[], byte[]> consumer, List<byte[]> out) {
+    for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+      out.add(r.value());
+    }
+  }
+
+  /** An admin client of the test broker; close it. */
+  public static Admin admin() {
+    Properties p = new Properties();
+    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, Services.kafkaBootstrap());
+    return Admin.create(p);
+  }
+}
