@@ -10,9 +10,9 @@ import java.util.Arrays;
 public final class Tributary {
   private Tributary() {}
 
-  public static void main(String[] args) {
+  public static void main(String[] args) throws Exception {
     if (args.length == 0 || args[0].startsWith("--")) {
-      System.err.println("usage: tributary <pipeline> [--option=value ...]\npipelines: activity");
+      System.err.println("usage: tributary <pipeline> [--option=value ...]\npipelines: activity, sentiment, sentiment-eval");
       System.exit(2);
     }
     String[] rest = Arrays.copyOfRange(args, 1, args.length);
@@ -29,8 +29,20 @@ public final class Tributary {
           }
           ActivityPipeline.run(rest);
         }
+        case "sentiment" -> {
+          if (Arrays.asList(rest).contains("--help")) {
+            org.apache.beam.sdk.options.PipelineOptionsFactory.register(
+                io.tributary.pipelines.sentiment.SentimentOptions.class);
+            org.apache.beam.sdk.options.PipelineOptionsFactory.fromArgs(
+                    "--help=" + io.tributary.pipelines.sentiment.SentimentOptions.class.getName())
+                .create();
+            return;
+          }
+          io.tributary.pipelines.sentiment.SentimentPipeline.run(rest);
+        }
+        case "sentiment-eval" -> io.tributary.pipelines.sentiment.EvaluateSentiment.main(rest);
         default -> {
-          System.err.println("unknown pipeline '" + args[0] + "'; pipelines: activity");
+          System.err.println("unknown pipeline '" + args[0] + "'; pipelines: activity, sentiment, sentiment-eval");
           System.exit(2);
         }
       }
