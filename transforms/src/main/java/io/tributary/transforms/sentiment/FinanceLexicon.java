@@ -58,14 +58,19 @@ public final class FinanceLexicon {
           Map.entry("win", 1.0), Map.entry("wins", 1.0), Map.entry("won", 1.0),
           Map.entry("awarded", 1.0), Map.entry("buy", 0.6), Map.entry("bullish", 1.5),
           Map.entry("optimistic", 1.2), Map.entry("positive", 1.0), Map.entry("favorable", 1.0),
-          Map.entry("favourable", 1.0), Map.entry("expand", 0.6), Map.entry("expands", 0.6),
-          Map.entry("expanded", 0.6), Map.entry("expansion", 0.6), Map.entry("dividend", 0.3),
+          Map.entry("favourable", 1.0), Map.entry("expand", 1.0), Map.entry("expands", 1.0),
+          Map.entry("expanded", 1.0), Map.entry("expansion", 1.0), Map.entry("expanding", 1.0), Map.entry("dividend", 0.3),
           Map.entry("breakthrough", 1.2), Map.entry("approval", 0.8), Map.entry("approved", 0.6),
           Map.entry("best", 1.0), Map.entry("better", 1.0), Map.entry("good", 0.8),
           Map.entry("excellent", 1.2), Map.entry("rebound", 1.0), Map.entry("rebounded", 1.0),
           Map.entry("recovery", 0.8), Map.entry("recovered", 0.8), Map.entry("momentum", 0.6),
-          Map.entry("efficiency", 0.4), Map.entry("savings", 0.5), Map.entry("agreement", 0.3),
-          Map.entry("contract", 0.3), Map.entry("order", 0.2), Map.entry("orders", 0.2),
+          Map.entry("efficiency", 0.4), Map.entry("savings", 0.5), Map.entry("agreement", 0.6),
+          Map.entry("contract", 0.6), Map.entry("order", 0.2), Map.entry("orders", 0.3),
+          Map.entry("signed", 0.8), Map.entry("sign", 0.5), Map.entry("deal", 0.5), Map.entry("partnership", 0.6),
+          Map.entry("cooperation", 0.5), Map.entry("strengthen", 1.0), Map.entry("strengthens", 1.0),
+          Map.entry("strengthened", 1.0), Map.entry("bolster", 1.0), Map.entry("acquisition", 0.5),
+          Map.entry("acquire", 0.4), Map.entry("acquires", 0.4), Map.entry("extends", 0.6), Map.entry("double", 1.0),
+          Map.entry("largest", 0.5), Map.entry("leading", 0.5), Map.entry("widen", 0.3),
           Map.entry("highest", 0.8), Map.entry("high", 0.3), Map.entry("outpaced", 1.0),
           // negative
           Map.entry("miss", 1.5 * -1), Map.entry("missed", -1.5), Map.entry("misses", -1.5),
@@ -113,20 +118,28 @@ public final class FinanceLexicon {
           Map.entry("decline", -1.0), Map.entry("declined", -1.0), Map.entry("declines", -1.0),
           Map.entry("declining", -1.0), Map.entry("drop", -1.0), Map.entry("dropped", -1.0),
           Map.entry("drops", -1.0), Map.entry("down", -0.8), Map.entry("lower", -1.0),
-          Map.entry("lowered", -1.0), Map.entry("reduced", -0.6), Map.entry("reduce", -0.5),
-          Map.entry("reduction", -0.5), Map.entry("plunge", -1.5), Map.entry("plunged", -1.5),
+          Map.entry("lowered", -1.0), Map.entry("reduced", -0.6), Map.entry("reduce", -0.5), Map.entry("reduces", -0.5), Map.entry("reducing", -0.5),
+          Map.entry("reduction", -0.5), Map.entry("reductions", -0.5), Map.entry("plunge", -1.5), Map.entry("plunged", -1.5),
           Map.entry("plunges", -1.5), Map.entry("slump", -1.5), Map.entry("slumped", -1.5),
           Map.entry("tumble", -1.5), Map.entry("tumbled", -1.5), Map.entry("sank", -1.5),
           Map.entry("slid", -1.2), Map.entry("slipped", -1.0), Map.entry("shrank", -1.0),
           Map.entry("contracted", -1.0), Map.entry("narrowed", -1.0), Map.entry("narrow", -0.8),
           Map.entry("deteriorated", -1.2), Map.entry("weakened", -1.2), Map.entry("halved", -1.2),
-          Map.entry("loss", -1.0), Map.entry("losses", -1.0), Map.entry("lost", -1.0));
+          Map.entry("loss", -1.0), Map.entry("losses", -1.0), Map.entry("lost", -1.0),
+          Map.entry("widened", 1.0), Map.entry("smaller", -0.6), Map.entry("larger", 0.6), Map.entry("bigger", 0.6));
 
   // Things whose rise is bad news: a direction after one of them is inverted.
   private static final Set<String> COSTS =
       Set.of("loss", "losses", "cost", "costs", "expense", "expenses", "debt", "debts",
           "unemployment", "deficit", "liabilities", "charges", "impairment", "writedowns",
           "layoffs", "inventories", "risk", "risks", "spending");
+
+  // What a change of is neither good nor bad news: share capital, stakes, holdings.
+  private static final Set<String> NEUTRAL_MEASURES = Set.of("capital", "stake", "stakes", "ownership", "holding", "index");
+
+  // Amount units, for comparing "EUR 415,000 from EUR 7.4 million".
+  private static final Map<String, Double> UNITS =
+      Map.of("thousand", 1e3, "k", 1e3, "m", 1e6, "mn", 1e6, "mln", 1e6, "million", 1e6, "bn", 1e9, "bln", 1e9, "billion", 1e9);
 
   // Words that end the scope of a cost noun (a new clause).
   private static final Set<String> CLAUSE_BREAKS = Set.of("while", "but", "and", "whereas", "although");
@@ -161,13 +174,13 @@ public final class FinanceLexicon {
   /** The finance evidence of one sentence. */
   public static Evidence evidence(String sentence) {
     List<String> tokens = tokens(sentence);
-    double positive = 0;
-    double negative = 0;
-    int hits = 0;
+    Tally tally = new Tally();
     int negateUntil = -1;
     int costAt = -100;
     boolean[] used = new boolean[tokens.size()];
 
+    // A cost noun's own polarity ("loss") counts only if no direction word reads it ("loss narrowed").
+    double pendingCost = 0;
     for (int i = 0; i < tokens.size(); i++) {
       String t = tokens.get(i);
       double polarity = 0;
@@ -196,12 +209,22 @@ public final class FinanceLexicon {
       }
       if (!phrase) {
         if (COSTS.contains(t)) {
-          // The noun itself may be a direction too ("loss"): count it, then open its scope.
           Double own = DIRECTIONS.get(t);
-          polarity = own == null ? 0 : own;
+          if (own != null && !costAhead(tokens, i)) {
+            tally.add(pendingCost);
+            pendingCost = own * (i <= negateUntil ? -0.8 : 1);
+          }
           costAt = i;
+          continue;
         } else if (DIRECTIONS.containsKey(t)) {
-          polarity = DIRECTIONS.get(t) * (i - costAt <= 4 ? -1 : 1);
+          if (nearNeutralMeasure(tokens, i)) {
+            continue;
+          }
+          boolean aboutCost = i - costAt <= 4 || costAhead(tokens, i);
+          if (i - costAt <= 4) {
+            pendingCost = 0;
+          }
+          polarity = DIRECTIONS.get(t) * (aboutCost ? -1 : 1);
         } else if (WORDS.containsKey(t)) {
           polarity = WORDS.get(t);
         } else if (isSignedPercent(t)) {
@@ -214,6 +237,29 @@ public final class FinanceLexicon {
       if (i <= negateUntil) {
         polarity = -polarity * 0.8;
       }
+      tally.add(polarity);
+    }
+    tally.add(pendingCost);
+
+    double comparison = comparison(tokens);
+    if (comparison != 0) {
+      // Inverted when the sentence is about a cost ("loss ... EUR 2 mn, compared to EUR 1 mn").
+      boolean aboutCost = tokens.stream().anyMatch(COSTS::contains);
+      tally.add(Math.signum(comparison) * (aboutCost ? -1 : 1));
+    }
+    return new Evidence(tally.positive, tally.negative, tally.hits);
+  }
+
+  /** Positive and negative evidence as it is found. */
+  private static final class Tally {
+    double positive;
+    double negative;
+    int hits;
+
+    void add(double polarity) {
+      if (polarity == 0) {
+        return;
+      }
       hits++;
       if (polarity > 0) {
         positive += polarity;
@@ -221,20 +267,26 @@ public final class FinanceLexicon {
         negative -= polarity;
       }
     }
+  }
 
-    double comparison = comparison(tokens);
-    if (comparison != 0) {
-      hits++;
-      // Inverted when the sentence is about a cost ("loss ... EUR 2 mn, compared to EUR 1 mn").
-      boolean aboutCost = tokens.stream().anyMatch(COSTS::contains);
-      double sign = Math.signum(comparison) * (aboutCost ? -1 : 1);
-      if (sign > 0) {
-        positive += 1.0;
-      } else {
-        negative += 1.0;
+  // A cost noun within three words after i ("reduce fuel costs").
+  private static boolean costAhead(List<String> tokens, int i) {
+    for (int k = i + 1; k < Math.min(tokens.size(), i + 4); k++) {
+      if (COSTS.contains(tokens.get(k))) {
+        return DIRECTIONS.containsKey(tokens.get(i));
       }
     }
-    return new Evidence(positive, negative, hits);
+    return false;
+  }
+
+  // A share-capital or stake word within four words of i: its changes are neither good nor bad.
+  private static boolean nearNeutralMeasure(List<String> tokens, int i) {
+    for (int k = Math.max(0, i - 4); k < Math.min(tokens.size(), i + 5); k++) {
+      if (NEUTRAL_MEASURES.contains(tokens.get(k))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -255,15 +307,19 @@ public final class FinanceLexicon {
     return 0;
   }
 
-  // The nearest amount within four tokens before i.
+  // The nearest amount within four tokens before i, scaled by its unit.
   private static Double numberBefore(List<String> tokens, int i) {
     for (int k = i - 1; k >= Math.max(0, i - 4); k--) {
       Double n = number(tokens.get(k));
       if (n != null) {
-        return n;
+        return n * unit(tokens, k + 1);
       }
     }
     return null;
+  }
+
+  private static double unit(List<String> tokens, int k) {
+    return k < tokens.size() ? UNITS.getOrDefault(tokens.get(k), 1.0) : 1.0;
   }
 
   // The nearest amount within four tokens after i (skipping "to", "with", currency, "the" ...).
@@ -271,7 +327,7 @@ public final class FinanceLexicon {
     for (int k = i + 1; k < Math.min(tokens.size(), i + 5); k++) {
       Double n = number(tokens.get(k));
       if (n != null) {
-        return n;
+        return n * unit(tokens, k + 1);
       }
     }
     return null;

@@ -33,16 +33,16 @@ public final class FinanceScorer {
 
   /** Softmax weights per class (negative, neutral, positive) over {@link #financeFeatures}. */
   static final double[][] FINANCE_WEIGHTS = {
-    {-1.280, -0.607, 1.883},
-    {1.483, -0.854, -1.357},
-    {-0.203, 1.461, -0.525},
+    {-1.192, -0.706, 1.846},
+    {1.568, -0.812, -1.407},
+    {-0.377, 1.519, -0.439},
   };
 
   /** Softmax weights per class (negative, neutral, positive) over {@link #combinedFeatures}. */
   static final double[][] COMBINED_WEIGHTS = {
-    {-1.081, -0.595, 1.795, 0.407, -0.801},
-    {1.742, -0.855, -1.329, -0.591, -0.206},
-    {-0.661, 1.449, -0.466, 0.184, 1.007},
+    {-0.992, -0.683, 1.763, 0.368, -0.775},
+    {1.864, -0.819, -1.377, -0.647, -0.261},
+    {-0.872, 1.502, -0.386, 0.280, 1.037},
   };
 
   private FinanceScorer() {}

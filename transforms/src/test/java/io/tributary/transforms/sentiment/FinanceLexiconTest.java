@@ -48,6 +48,22 @@ class FinanceLexiconTest {
   }
 
   @Test
+  void amountsAreComparedInTheirUnitsAndALossReadByADirectionIsNotCountedTwice() {
+    // 415 thousand against 7.4 million: the loss shrank.
+    FinanceLexicon.Evidence e = FinanceLexicon.evidence("The net loss narrowed to EUR 415,000 from EUR 7.4 million.");
+    assertThat(e.negative(), is(0.0));
+    assertThat(e.positive(), greaterThan(1.0));
+    assertThat(net("Net loss widened to EUR 3.2 mn."), is(-1.0));
+    assertThat(net("The program reduces fuel costs."), greaterThan(0.0));
+  }
+
+  @Test
+  void changesOfShareCapitalOrStakesAreNeutral() {
+    assertThat(FinanceLexicon.evidence("Following the increase, the share capital totals EUR 64 mn.").hits(), is(0));
+    assertThat(FinanceLexicon.evidence("Grimaldi has increased its stake in Finnlines.").hits(), is(0));
+  }
+
+  @Test
   void plainFactsHaveNoEvidence() {
     assertThat(FinanceLexicon.evidence("The company is headquartered in Helsinki.").hits(), is(0));
   }
