@@ -191,8 +191,9 @@ public final class EvaluateSentiment {
       (examples.get(i).heldOut() ? held : tune)[examples.get(i).label()][predicted]++;
     }
     System.out.println(name);
-    System.out.printf("  held out: accuracy %.3f  macro-F1 %.3f   (tuning part: accuracy %.3f  macro-F1 %.3f)%n",
-        accuracy(held), macroF1(held), accuracy(tune), macroF1(tune));
+    boolean tuned = accuracy(tune) > 0 || macroF1(tune) > 0;
+    System.out.printf("  held out: accuracy %.3f  macro-F1 %.3f%s%n", accuracy(held), macroF1(held),
+        tuned ? String.format("   (tuning part: accuracy %.3f  macro-F1 %.3f)", accuracy(tune), macroF1(tune)) : "");
     System.out.printf("  %-18s %9s %9s %9s%n", "held out: true \\ predicted", LABELS[0], LABELS[1], LABELS[2]);
     for (int t = 0; t < 3; t++) {
       System.out.printf("  %-26s %9d %9d %9d%n", LABELS[t], held[t][0], held[t][1], held[t][2]);
