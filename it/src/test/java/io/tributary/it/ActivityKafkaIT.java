@@ -48,7 +48,7 @@ class ActivityKafkaIT {
     List<byte[]> records = new ArrayList<>();
     List<Schedule.Arrival<PageView>> arrivals = new ArrayList<>();
     for (long i = 0; i < VIEWS; i++) {
-      PageView v = generator.viewAt(i);
+      PageView v = generator.at(i);
       records.add(PageViewJson.format(v));
       arrivals.add(new Schedule.Arrival<>(v, v.getEventTimeMillis(), Long.MIN_VALUE));
     }

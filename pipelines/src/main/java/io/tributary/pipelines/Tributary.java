@@ -1,51 +1,57 @@
 package io.tributary.pipelines;
 
+import io.tributary.pipelines.activity.ActivityOptions;
 import io.tributary.pipelines.activity.ActivityPipeline;
+import io.tributary.pipelines.fraud.FraudOptions;
+import io.tributary.pipelines.fraud.FraudPipeline;
+import io.tributary.pipelines.sentiment.EvaluateSentiment;
+import io.tributary.pipelines.sentiment.SentimentOptions;
+import io.tributary.pipelines.sentiment.SentimentPipeline;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
 
 /**
  * Command line entry point: {@code Tributary <pipeline> [--option=value ...]}. Each pipeline
  * documents its options; {@code --help} lists them (Beam's standard help).
  */
 public final class Tributary {
+  /** A runnable pipeline: its options interface and how to run it from arguments. */
+  private record Entry(Class<? extends PipelineOptions> options, Consumer<String[]> run) {}
+
+  private static final Map<String, Entry> PIPELINES = new LinkedHashMap<>();
+
+  static {
+    PIPELINES.put("activity", new Entry(ActivityOptions.class, ActivityPipeline::run));
+    PIPELINES.put("fraud", new Entry(FraudOptions.class, FraudPipeline::run));
+    PIPELINES.put("sentiment", new Entry(SentimentOptions.class, SentimentPipeline::run));
+    PIPELINES.put("sentiment-eval", new Entry(EvaluateSentiment.Options.class, EvaluateSentiment::run));
+  }
+
   private Tributary() {}
 
-  public static void main(String[] args) throws Exception {
+  public static void main(String[] args) {
+    String names = String.join(", ", PIPELINES.keySet());
     if (args.length == 0 || args[0].startsWith("--")) {
-      System.err.println("usage: tributary <pipeline> [--option=value ...]\npipelines: activity, sentiment, sentiment-eval");
+      System.err.println("usage: tributary <pipeline> [--option=value ...]\npipelines: " + names);
+      System.exit(2);
+    }
+    Entry entry = PIPELINES.get(args[0]);
+    if (entry == null) {
+      System.err.println("unknown pipeline '" + args[0] + "'; pipelines: " + names);
       System.exit(2);
     }
     String[] rest = Arrays.copyOfRange(args, 1, args.length);
     try {
-      switch (args[0]) {
-        case "activity" -> {
-          if (Arrays.asList(rest).contains("--help")) {
-            org.apache.beam.sdk.options.PipelineOptionsFactory.register(
-                io.tributary.pipelines.activity.ActivityOptions.class);
-            org.apache.beam.sdk.options.PipelineOptionsFactory.fromArgs(
-                    "--help=" + io.tributary.pipelines.activity.ActivityOptions.class.getName())
-                .create();
-            return;
-          }
-          ActivityPipeline.run(rest);
-        }
-        case "sentiment" -> {
-          if (Arrays.asList(rest).contains("--help")) {
-            org.apache.beam.sdk.options.PipelineOptionsFactory.register(
-                io.tributary.pipelines.sentiment.SentimentOptions.class);
-            org.apache.beam.sdk.options.PipelineOptionsFactory.fromArgs(
-                    "--help=" + io.tributary.pipelines.sentiment.SentimentOptions.class.getName())
-                .create();
-            return;
-          }
-          io.tributary.pipelines.sentiment.SentimentPipeline.run(rest);
-        }
-        case "sentiment-eval" -> io.tributary.pipelines.sentiment.EvaluateSentiment.main(rest);
-        default -> {
-          System.err.println("unknown pipeline '" + args[0] + "'; pipelines: activity, sentiment, sentiment-eval");
-          System.exit(2);
-        }
+      if (Arrays.asList(rest).contains("--help")) {
+        PipelineOptionsFactory.register(entry.options());
+        PipelineOptionsFactory.fromArgs("--help=" + entry.options().getName()).create();
+        return;
       }
+      entry.run().accept(rest);
     } catch (IllegalArgumentException e) {
       System.err.println(e.getMessage());
       System.exit(2);

@@ -1,7 +1,7 @@
 package io.tributary.it.bench;
 
 import io.tributary.pipelines.activity.PageViewGenerator;
-import io.tributary.pipelines.activity.SyntheticPageViews;
+import io.tributary.pipelines.io.Synthetic;
 import io.tributary.proto.activity.ActivitySnapshot;
 import io.tributary.proto.activity.PageView;
 import io.tributary.proto.common.RankedCount;
@@ -107,7 +107,7 @@ public final class ActivityBenchmark {
   /** The cost shared by both variants: generating the views, counted so nothing is skipped. */
   private static double runSourceOnly(String runner, PageViewGenerator generator, long events) {
     Pipeline p = Pipeline.create(options(runner));
-    p.apply("Views", SyntheticPageViews.bounded(generator, events))
+    p.apply("Views", Synthetic.bounded(generator, events))
         .apply("Count", Count.globally());
     long start = System.nanoTime();
     p.run().waitUntilFinish();
@@ -124,7 +124,7 @@ public final class ActivityBenchmark {
   private static double run(String runner, PageViewGenerator generator, long events, int topN, Variant variant, String label) {
     Pipeline p = Pipeline.create(options(runner));
     RESULTS.put(label, new ConcurrentHashMap<>());
-    PCollection<PageView> views = p.apply("Views", SyntheticPageViews.bounded(generator, events));
+    PCollection<PageView> views = p.apply("Views", Synthetic.bounded(generator, events));
     if (variant != Variant.NAIVE) {
       views
           .apply(

@@ -1,5 +1,6 @@
 package io.tributary.pipelines.activity;
 
+import io.tributary.pipelines.io.Synthetic;
 import io.tributary.pipelines.io.OptionsCheck;
 import io.tributary.pipelines.io.Routes;
 import io.tributary.pipelines.io.Sinks;
@@ -162,8 +163,8 @@ public final class ActivityPipeline {
             options.getPages(),
             options.getMaxDisorderMillis());
     return bounded
-        ? SyntheticPageViews.bounded(generator, options.getMaxEvents())
-        : SyntheticPageViews.unbounded(generator);
+        ? Synthetic.bounded(generator, options.getMaxEvents())
+        : Synthetic.unbounded(generator);
   }
 
   private static Set<String> siteHosts(ActivityOptions options) {

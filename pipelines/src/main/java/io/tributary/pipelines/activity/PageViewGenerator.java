@@ -1,7 +1,9 @@
 package io.tributary.pipelines.activity;
 
 import io.tributary.proto.activity.PageView;
-import java.io.Serializable;
+import io.tributary.pipelines.io.Synthetic;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.extensions.protobuf.ProtoCoder;
 import java.util.SplittableRandom;
 
 /**
@@ -14,7 +16,7 @@ import java.util.SplittableRandom;
  * {@code [slot - maxDisorder, slot]}; hence every view after {@code i} has event time at least
  * {@code slot(i) - maxDisorder}, the watermark a source can promise.
  */
-public final class PageViewGenerator implements Serializable {
+public final class PageViewGenerator implements Synthetic.Generator<PageView> {
   private static final long serialVersionUID = 1L;
   private static final String SITE = "https://shop.example.com";
   private static final String[] SEARCH = {
@@ -34,44 +36,51 @@ public final class PageViewGenerator implements Serializable {
   private static final String[] COUNTRIES = {"US", "DE", "GB", "FR", "IN", "BR", "JP", "CA"};
 
   private final long seed;
-  private final long startMillis;
-  private final double millisPerEvent;
+  private final Synthetic.Pacing pacing;
   private final int users;
   private final int pages;
-  private final int maxDisorderMillis;
   private transient double[] pageCdf;
 
   public PageViewGenerator(
       long seed, long startMillis, int eventsPerSecond, int users, int pages, int maxDisorderMillis) {
-    if (eventsPerSecond <= 0 || users <= 0 || pages <= 0 || maxDisorderMillis < 0) {
+    if (users <= 0 || pages <= 0) {
       throw new IllegalArgumentException(
-          "PageViewGenerator: eventsPerSecond, users and pages must be positive and maxDisorderMillis"
-              + " not negative, got "
-              + eventsPerSecond + ", " + users + ", " + pages + ", " + maxDisorderMillis);
+          "PageViewGenerator: users and pages must be positive, got " + users + " and " + pages);
     }
     this.seed = seed;
-    this.startMillis = startMillis;
-    this.millisPerEvent = 1000.0 / eventsPerSecond;
+    this.pacing = Synthetic.Pacing.of("PageViewGenerator", startMillis, eventsPerSecond, maxDisorderMillis);
     this.users = users;
     this.pages = pages;
-    this.maxDisorderMillis = maxDisorderMillis;
   }
 
   /** The slot time of view {@code index}. */
+  @Override
   public long slotMillis(long index) {
-    return startMillis + (long) (index * millisPerEvent);
+    return pacing.slotMillis(index);
   }
 
   /** A lower bound of the event times of views {@code index} and later. */
+  @Override
   public long watermarkMillis(long index) {
-    return slotMillis(index) - maxDisorderMillis;
+    return pacing.watermarkMillis(index);
+  }
+
+  @Override
+  public long eventTimeMillis(PageView view) {
+    return view.getEventTimeMillis();
+  }
+
+  @Override
+  public Coder<PageView> coder() {
+    return ProtoCoder.of(PageView.class);
   }
 
   /** View number {@code index}. */
-  public PageView viewAt(long index) {
+  @Override
+  public PageView at(long index) {
     SplittableRandom r = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + index);
     int page = zipfPage(r.nextDouble());
-    long time = slotMillis(index) - (maxDisorderMillis == 0 ? 0 : r.nextInt(maxDisorderMillis + 1));
+    long time = pacing.eventTimeMillis(index, r);
     String path = page == 0 ? "/" : page < 8 ? "/category/" + page : "/product/" + page;
     String referrer;
     int channel = r.nextInt(100);

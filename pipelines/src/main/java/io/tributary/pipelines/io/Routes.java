@@ -7,9 +7,16 @@ import java.util.Set;
  * and the dead-letter target, each a known choice in lower case.
  */
 public record Routes(String source, Set<String> sinks, String deadLetter) {
-  /** Checks the source and sink options, recording every problem in {@code check}. */
-  public static <O extends SourceOptions & SinkOptions> Routes check(O options, OptionsCheck check) {
+  /**
+   * Checks the source and sink options, recording every problem in {@code check}. {@code
+   * extraSinks} are the pipeline's own result sinks beside console, kafka and files (e.g. a
+   * database); the pipeline checks their options.
+   */
+  public static <O extends SourceOptions & SinkOptions> Routes check(
+      O options, OptionsCheck check, String... extraSinks) {
     return new Routes(
-        Sources.check(options, check), Sinks.check(options, check), Sinks.checkDeadLetter(options, check));
+        Sources.check(options, check),
+        Sinks.check(options, check, Set.of(extraSinks)),
+        Sinks.checkDeadLetter(options, check));
   }
 }

@@ -32,8 +32,10 @@ public final class Sinks {
   private Sinks() {}
 
   /** Checks the result sink options; the chosen result sinks are returned. */
-  static Set<String> check(SinkOptions options, OptionsCheck check) {
-    Set<String> sinks = check.choices(options.getSink(), "sink", Set.of(CONSOLE, KAFKA, FILES));
+  static Set<String> check(SinkOptions options, OptionsCheck check, Set<String> extraSinks) {
+    Set<String> allowed = new java.util.TreeSet<>(extraSinks);
+    allowed.addAll(Set.of(CONSOLE, KAFKA, FILES));
+    Set<String> sinks = check.choices(options.getSink(), "sink", allowed);
     if (sinks.contains(KAFKA)) {
       check.requireSet(options.getKafkaBootstrapServers(), "kafkaBootstrapServers", "with a kafka sink");
       check.requireSet(options.getOutputTopic(), "outputTopic", "with --sink=kafka");

@@ -18,15 +18,20 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Function;
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.options.Validation;
 
 /**
  * Scores the labelled Financial PhraseBank and prints accuracy, macro-F1 and a confusion matrix on
@@ -54,34 +59,86 @@ public final class EvaluateSentiment {
   /** One labelled sentence. */
   record Example(String text, int label, boolean heldOut) {}
 
-  public static void main(String[] args) throws Exception {
-    Map<String, String> opts = new LinkedHashMap<>();
-    for (String arg : args) {
-      if (!arg.startsWith("--")) {
-        throw new IllegalArgumentException("unknown argument " + arg);
-      }
-      String[] kv = arg.substring(2).split("=", 2);
-      opts.put(kv[0], kv.length > 1 ? kv[1] : "true");
+  /** The evaluation's options (see the class comment). */
+  public interface Options extends PipelineOptions {
+    @Description("The financial-phrasebank directory (holding all-data.csv).")
+    @Validation.Required
+    String getData();
+
+    void setData(String dir);
+
+    @Description("CoreNLP parser: 'sr' (shift-reduce) or 'pcfg'.")
+    @Default.String("sr")
+    String getParser();
+
+    void setParser(String parser);
+
+    @Description("Fit the softmax weights on the tuning part, print them and their held-out figures.")
+    @Default.Boolean(false)
+    boolean getTune();
+
+    void setTune(boolean tune);
+
+    @Description("A file (outside the project) caching CoreNLP's probabilities per sentence and parser.")
+    String getCache();
+
+    void setCache(String file);
+
+    @Description("Use the first N sentences only (in proportion from both parts); 0: all.")
+    @Default.Integer(0)
+    int getLimit();
+
+    void setLimit(int limit);
+
+    @Description("Threads running CoreNLP; 0: one per core.")
+    @Default.Integer(0)
+    int getThreads();
+
+    void setThreads(int threads);
+
+    @Description("Score the held-out part only (to compare parsers quickly; no --tune).")
+    @Default.Boolean(false)
+    boolean getHeldOutOnly();
+
+    void setHeldOutOnly(boolean heldOutOnly);
+
+    @Description("Print this many misclassified sentences of the tuning part.")
+    @Default.Integer(0)
+    int getShowErrors();
+
+    void setShowErrors(int n);
+  }
+
+  public static void main(String[] args) {
+    run(args);
+  }
+
+  /** Parses the options, scores the corpus and prints the figures. */
+  public static void run(String... args) {
+    Options options = PipelineOptionsFactory.fromArgs(args).withValidation().as(Options.class);
+    try {
+      evaluate(options);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(e.getCause());
     }
-    for (String key : opts.keySet()) {
-      if (!List.of("data", "parser", "tune", "cache", "limit", "threads", "heldOutOnly", "showErrors").contains(key)) {
-        throw new IllegalArgumentException(
-            "unknown option --" + key + "; options: --data=DIR --parser=sr|pcfg --tune --cache=FILE --limit=N --threads=N --heldOutOnly --showErrors=N");
-      }
-    }
-    String data = opts.get("data");
-    if (data == null) {
-      throw new IllegalArgumentException("--data is required: the financial-phrasebank directory");
-    }
-    String parser = opts.getOrDefault("parser", "sr");
+  }
+
+  static void evaluate(Options opts) throws IOException, InterruptedException, ExecutionException {
+    String data = opts.getData();
+    String parser = opts.getParser();
     if (!parser.equals("sr") && !parser.equals("pcfg")) {
       throw new IllegalArgumentException("--parser=" + parser + ": choose sr or pcfg");
     }
-    int limit = Integer.parseInt(opts.getOrDefault("limit", "0"));
-    int threads = Integer.parseInt(opts.getOrDefault("threads", Integer.toString(Runtime.getRuntime().availableProcessors())));
+    int limit = opts.getLimit();
+    int threads = opts.getThreads() > 0 ? opts.getThreads() : Runtime.getRuntime().availableProcessors();
     List<Example> all = read(Path.of(data, "all-data.csv"));
-    if (opts.containsKey("heldOutOnly")) {
-      if (opts.containsKey("tune")) {
+    if (opts.getHeldOutOnly()) {
+      if (opts.getTune()) {
         throw new IllegalArgumentException("--tune needs the tuning part: drop --heldOutOnly");
       }
       all = all.stream().filter(Example::heldOut).toList();
@@ -99,10 +156,11 @@ public final class EvaluateSentiment {
       }
       examples = List.copyOf(cut);
     }
-    run(examples, opts, parser, threads);
+    report(examples, opts, parser, threads);
   }
 
-  private static void run(List<Example> examples, Map<String, String> opts, String parser, int threads) throws Exception {
+  private static void report(List<Example> examples, Options opts, String parser, int threads)
+      throws IOException, InterruptedException, ExecutionException {
     CoreNlpPipelines.Config config =
         new CoreNlpPipelines.Config(
             CoreNlpPipelines.DEFAULT_ANNOTATORS,
@@ -114,7 +172,7 @@ public final class EvaluateSentiment {
         examples.size(), heldOut, examples.size() - heldOut, config.annotators(), parser);
 
     long start = System.nanoTime();
-    Map<String, double[]> coreNlp = coreNlpProbabilities(examples, config, parser, opts.get("cache"), threads);
+    Map<String, double[]> coreNlp = coreNlpProbabilities(examples, config, parser, opts.getCache(), threads);
     System.out.printf("CoreNLP probabilities ready in %.1f s%n%n", (System.nanoTime() - start) / 1e9);
 
     List<double[]> evidenceFeatures = new ArrayList<>();
@@ -131,7 +189,7 @@ public final class EvaluateSentiment {
     report("combined (finance layer + CoreNLP; shipped weights)", examples,
         i -> FinanceScorer.probabilities(FinanceScorer.Method.COMBINED, FinanceLexicon.evidence(examples.get(i).text()), coreNlp.get(examples.get(i).text())));
 
-    if (opts.containsKey("tune")) {
+    if (opts.getTune()) {
       List<double[]> fx = new ArrayList<>();
       List<double[]> cx = new ArrayList<>();
       List<Integer> y = new ArrayList<>();
@@ -151,7 +209,7 @@ public final class EvaluateSentiment {
       report("finance layer alone (weights fitted in this run)", examples, i -> FinanceScorer.softmax(fw, evidenceFeatures.get(i)));
       report("combined (weights fitted in this run)", examples, i -> FinanceScorer.softmax(cw, combinedFeatures.get(i)));
     }
-    int showErrors = Integer.parseInt(opts.getOrDefault("showErrors", "0"));
+    int showErrors = opts.getShowErrors();
     if (showErrors > 0) {
       // Tuning-part sentences only: the held-out part is never looked at.
       System.out.println("Misclassified sentences of the tuning part (combined, shipped weights):");
@@ -264,7 +322,8 @@ public final class EvaluateSentiment {
 
   /** CoreNLP's probabilities per text (averaged over its sentences), from the cache or computed. */
   static Map<String, double[]> coreNlpProbabilities(
-      List<Example> examples, CoreNlpPipelines.Config config, String parser, String cacheFile, int threads) throws Exception {
+      List<Example> examples, CoreNlpPipelines.Config config, String parser, String cacheFile, int threads)
+      throws IOException, InterruptedException, ExecutionException {
     Map<String, double[]> out = new ConcurrentHashMap<>();
     Map<String, double[]> cache = new ConcurrentHashMap<>();
     Path cachePath = cacheFile == null ? null : Path.of(cacheFile);

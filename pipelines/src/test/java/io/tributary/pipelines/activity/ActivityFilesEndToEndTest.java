@@ -25,8 +25,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Stream;
-import io.tributary.testing.Counters;
 import io.tributary.transforms.activity.WebActivity;
+import io.tributary.transforms.metrics.Counters;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.junit.jupiter.api.Test;
@@ -43,7 +43,7 @@ class ActivityFilesEndToEndTest {
     List<String> lines = new ArrayList<>();
     List<Schedule.Arrival<PageView>> arrivals = new ArrayList<>();
     for (long i = 0; i < 2400; i++) {
-      PageView v = generator.viewAt(i);
+      PageView v = generator.at(i);
       lines.add(new String(PageViewJson.format(v), UTF_8));
       arrivals.add(new Schedule.Arrival<>(v, v.getEventTimeMillis(), Long.MIN_VALUE));
     }
@@ -109,6 +109,7 @@ class ActivityFilesEndToEndTest {
   private static long counter(PipelineResult result, String name) {
     return Counters.attempted(result, WebActivity.METRICS_NAMESPACE, name);
   }
+
 
   private static List<String> readLines(Path dir) throws IOException {
     List<String> out = new ArrayList<>();

@@ -1,5 +1,6 @@
 package io.tributary.pipelines.activity;
 
+import io.tributary.pipelines.io.Synthetic;
 import io.tributary.proto.activity.ActivitySnapshot;
 import io.tributary.proto.activity.PageView;
 import io.tributary.testing.BeamTest;
@@ -31,13 +32,13 @@ class ActivityPipelineTest {
     PageViewGenerator generator = new PageViewGenerator(42, 1_700_000_000_000L, 50, 300, 40, 4000);
     List<Schedule.Arrival<PageView>> arrivals = new ArrayList<>();
     for (long i = 0; i < 6000; i++) {
-      PageView v = generator.viewAt(i);
+      PageView v = generator.at(i);
       arrivals.add(new Schedule.Arrival<>(v, v.getEventTimeMillis(), Long.MIN_VALUE));
     }
     Map<Long, ActivitySnapshot> expected =
         new TreeMap<>(ActivityOracle.snapshots(arrivals, 60_000, 10_000, 0, 5, Set.of()));
 
-    PCollection<PageView> views = p.apply(SyntheticPageViews.bounded(generator, 6000));
+    PCollection<PageView> views = p.apply(Synthetic.bounded(generator, 6000));
     ActivityPipeline.Outputs outputs = ActivityPipeline.build(views, options);
     PAssert.that(outputs.snapshots()).satisfies(new SnapshotsEqual(expected));
     PAssert.that(outputs.failures()).empty();

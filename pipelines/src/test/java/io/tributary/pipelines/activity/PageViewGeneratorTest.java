@@ -15,7 +15,7 @@ class PageViewGeneratorTest {
     long minFutureTime = Long.MAX_VALUE;
     // Walk backwards: the watermark at i must not exceed any event time from i on.
     for (long i = 19_999; i >= 0; i--) {
-      PageView v = g.viewAt(i);
+      PageView v = g.at(i);
       assertTrue(v.getEventTimeMillis() <= g.slotMillis(i), "view " + i + " after its slot");
       assertTrue(v.getEventTimeMillis() >= g.slotMillis(i) - 2000, "view " + i + " beyond the disorder bound");
       minFutureTime = Math.min(minFutureTime, v.getEventTimeMillis());
@@ -29,8 +29,8 @@ class PageViewGeneratorTest {
     PageViewGenerator b = new PageViewGenerator(9, 0, 100, 1000, 200, 0);
     Map<String, Integer> counts = new HashMap<>();
     for (long i = 0; i < 10_000; i++) {
-      assertEquals(a.viewAt(i), b.viewAt(i));
-      counts.merge(a.viewAt(i).getPage(), 1, Integer::sum);
+      assertEquals(a.at(i), b.at(i));
+      counts.merge(a.at(i).getPage(), 1, Integer::sum);
     }
     int home = counts.get("https://shop.example.com/");
     // Zipf(1.1) over 200 pages: the top page takes far more than a uniform share (50 of 10,000).

@@ -15,7 +15,7 @@ import io.tributary.proto.sentiment.Label;
 import io.tributary.proto.sentiment.ScoredMention;
 import io.tributary.proto.sentiment.TextItem;
 import io.tributary.proto.sentiment.TickerWindow;
-import io.tributary.testing.Counters;
+import io.tributary.transforms.metrics.Counters;
 import io.tributary.transforms.sentiment.Sentiment;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -6,6 +6,7 @@ import io.tributary.proto.activity.PageView;
 import io.tributary.proto.activity.SessionSummary;
 import io.tributary.proto.common.Failure;
 import io.tributary.transforms.errors.Failures;
+import io.tributary.transforms.json.ParseJson;
 import io.tributary.transforms.window.Panes;
 import io.tributary.transforms.window.SlidingCombine;
 import java.util.Set;
@@ -53,9 +54,25 @@ public final class WebActivity {
 
   private WebActivity() {}
 
-  /** Parses JSON page views (see {@link PageViewJson}). */
-  public static ParseJson parseJson() {
-    return new AutoValue_WebActivity_ParseJson.Builder().setMaxPayloadBytes(64 * 1024).build();
+  /** The step name in parse failure records. */
+  public static final String PARSE_STEP = "ParsePageViews";
+
+  /**
+   * Parses JSON page views (see {@link PageViewJson}); every payload comes out either as a {@link
+   * PageView} stamped with its event time, or as a {@link Failure} of step {@value #PARSE_STEP}
+   * holding the original bytes and the reason: oversized payload, malformed JSON, a non-object, a
+   * missing, empty or mistyped field, or an unreadable or out-of-range {@code event_time}.
+   *
+   * <p>Elements are re-stamped with their event time, which may be earlier than the timestamp the
+   * source gave them (for example a Kafka append time); such views may be late downstream.
+   */
+  public static ParseJson<PageView> parseJson() {
+    return ParseJson.of(
+        PageView.class,
+        PARSE_STEP,
+        METRICS_NAMESPACE,
+        PageViewJson::parse,
+        PageView::getEventTimeMillis);
   }
 
   /** Ranks pages and referrers over sliding windows of 5 minutes, refreshed every 10 seconds. */
@@ -78,109 +95,6 @@ public final class WebActivity {
         .setAllowedLateness(Duration.ZERO)
         .setStateRetention(Duration.standardMinutes(30))
         .build();
-  }
-
-  /**
-   * Parses JSON page views; every payload comes out either as a {@link PageView} stamped with its
-   * event time, or as a {@link Failure} of step {@value #STEP} holding the original bytes and the
-   * reason: oversized payload, malformed JSON, a non-object, a missing, empty or mistyped field,
-   * or an unreadable or out-of-range {@code event_time}.
-   *
-   * <p>Elements are re-stamped with their event time, which may be earlier than the timestamp the
-   * source gave them (for example a Kafka append time); such views may be late downstream.
-   */
-  @AutoValue
-  public abstract static class ParseJson
-      extends PTransform<PCollection<byte[]>, WithFailures.Result<PCollection<PageView>, Failure>> {
-    /** The step name in failure records. */
-    public static final String STEP = "ParsePageViews";
-
-    abstract int getMaxPayloadBytes();
-
-    abstract Builder toBuilder();
-
-    @AutoValue.Builder
-    abstract static class Builder {
-      abstract Builder setMaxPayloadBytes(int bytes);
-
-      abstract ParseJson build();
-    }
-
-    /** Payloads larger than this are failures, unread (default 64 KiB). */
-    public ParseJson withMaxPayloadBytes(int bytes) {
-      return toBuilder().setMaxPayloadBytes(bytes).build();
-    }
-
-    @Override
-    public WithFailures.Result<PCollection<PageView>, Failure> expand(PCollection<byte[]> input) {
-      if (getMaxPayloadBytes() <= 0) {
-        throw new IllegalArgumentException(
-            "ParseJson: maxPayloadBytes must be positive, got " + getMaxPayloadBytes());
-      }
-      TupleTag<PageView> parsed = new TupleTag<PageView>() {};
-      TupleTag<Failure> failed = Failures.tag();
-      PCollectionTuple results =
-          input.apply(
-              "ParseJson",
-              ParDo.of(new ParseFn(getMaxPayloadBytes(), parsed, failed))
-                  .withOutputTags(parsed, TupleTagList.of(failed)));
-      results.get(parsed).setCoder(ProtoCoder.of(PageView.class));
-      results.get(failed).setCoder(Failures.coder());
-      return WithFailures.Result.of(results, parsed, failed);
-    }
-
-    @Override
-    public void populateDisplayData(DisplayData.Builder builder) {
-      super.populateDisplayData(builder);
-      builder.add(DisplayData.item("maxPayloadBytes", getMaxPayloadBytes()));
-    }
-  }
-
-  /** Turns a payload into a page view at its event time, or a failure. */
-  static final class ParseFn extends DoFn<byte[], PageView> {
-    private final int maxPayloadBytes;
-    private final TupleTag<PageView> parsed;
-    private final TupleTag<Failure> failed;
-    private final Counter parsedCount = Metrics.counter(METRICS_NAMESPACE, "parsed");
-    private final Counter failedCount = Metrics.counter(METRICS_NAMESPACE, "parseFailed");
-
-    ParseFn(int maxPayloadBytes, TupleTag<PageView> parsed, TupleTag<Failure> failed) {
-      this.maxPayloadBytes = maxPayloadBytes;
-      this.parsed = parsed;
-      this.failed = failed;
-    }
-
-    @ProcessElement
-    public void process(@Element byte[] payload, MultiOutputReceiver out) {
-      if (payload.length > maxPayloadBytes) {
-        fail(
-            out,
-            payload,
-            "payload of " + payload.length + " bytes exceeds the limit of " + maxPayloadBytes);
-        return;
-      }
-      PageView view;
-      try {
-        view = PageViewJson.parse(payload);
-      } catch (PageViewJson.InvalidPageViewException e) {
-        fail(out, payload, e.getMessage());
-        return;
-      }
-      parsedCount.inc();
-      out.get(parsed).outputWithTimestamp(view, Instant.ofEpochMilli(view.getEventTimeMillis()));
-    }
-
-    private void fail(MultiOutputReceiver out, byte[] payload, String reason) {
-      failedCount.inc();
-      out.get(failed).output(Failures.of(ParseJson.STEP, reason, payload));
-    }
-
-    // Event times may precede the timestamps a source assigns (e.g. Kafka log-append time).
-    @SuppressWarnings("deprecation")
-    @Override
-    public Duration getAllowedTimestampSkew() {
-      return Duration.millis(Long.MAX_VALUE);
-    }
   }
 
   /**

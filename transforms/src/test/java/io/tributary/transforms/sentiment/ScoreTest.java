@@ -8,7 +8,7 @@ import io.tributary.proto.sentiment.Label;
 import io.tributary.proto.sentiment.ScoredMention;
 import io.tributary.proto.sentiment.TextItem;
 import io.tributary.testing.BeamTest;
-import io.tributary.testing.Counters;
+import io.tributary.transforms.metrics.Counters;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;

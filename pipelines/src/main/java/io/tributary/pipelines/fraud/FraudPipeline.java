@@ -1,0 +1,208 @@
+package io.tributary.pipelines.fraud;
+
+import io.tributary.pipelines.io.OptionsCheck;
+import io.tributary.pipelines.io.Routes;
+import io.tributary.pipelines.io.Sinks;
+import io.tributary.pipelines.io.Sources;
+import io.tributary.pipelines.io.Synthetic;
+import io.tributary.proto.common.Failure;
+import io.tributary.proto.fraud.FraudAlert;
+import io.tributary.proto.fraud.ScoredTransaction;
+import io.tributary.proto.fraud.Transaction;
+import io.tributary.transforms.errors.Failures;
+import io.tributary.transforms.fraud.Fraud;
+import java.util.Set;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.WithFailures;
+import org.apache.beam.sdk.values.PBegin;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.joda.time.Duration;
+
+/**
+ * The fraud pipeline: card transactions in; alerts for amounts far above the card's recent
+ * average, each transaction's rolling features, and failures out.
+ *
+ * <pre>
+ * tributary fraud                                  # synthetic transactions, alerts on the console
+ * tributary fraud --maxEvents=1000000              # bounded run; prints precision and recall
+ * tributary fraud --source=kafka --kafkaBootstrapServers=localhost:9092 --inputTopic=payments \
+ *     --sink=kafka,postgres --outputTopic=fraud-alerts \
+ *     --postgresUrl=jdbc:postgresql://localhost:5432/risk --postgresUser=risk
+ * </pre>
+ *
+ * <p>Sinks: {@code console} prints alerts; {@code kafka} writes alerts as JSON to {@code
+ * --outputTopic} and rolling features to {@code <outputTopic>.features}; {@code files} writes both
+ * under {@code --outputPath} ({@code alerts/}, {@code features/}); {@code postgres} writes alerts to
+ * {@code --alertsTable}, once per transaction id however often they are replayed.
+ */
+public final class FraudPipeline {
+  /** The PostgreSQL alerts sink. */
+  public static final String POSTGRES = "postgres";
+
+  private FraudPipeline() {}
+
+  /** The results of {@link #build}. */
+  public record Outputs(
+      PCollection<ScoredTransaction> scored,
+      PCollection<FraudAlert> alerts,
+      PCollection<Failure> failures) {}
+
+  /** Checks every option; throws one exception naming each bad option and value. */
+  public static Routes validate(FraudOptions options) {
+    OptionsCheck check = new OptionsCheck();
+    Routes routes = Routes.check(options, check, POSTGRES);
+    check
+        .requirePositive(options.getWindowMinutes(), "windowMinutes")
+        .require(
+            options.getThreshold() > 0 && !Double.isInfinite(options.getThreshold()),
+            "threshold",
+            options.getThreshold(),
+            "must be a positive number")
+        .requirePositive(options.getMinHistory(), "minHistory")
+        .requireNonNegative(options.getAllowedLatenessSeconds(), "allowedLatenessSeconds")
+        .requireNonNegative(options.getStateRetentionHours(), "stateRetentionHours")
+        .requirePositive(options.getEventsPerSecond(), "eventsPerSecond")
+        .requirePositive(options.getCards(), "cards")
+        .require(
+            options.getFraudRate() >= 0 && options.getFraudRate() < 1,
+            "fraudRate",
+            options.getFraudRate(),
+            "must be in [0, 1)")
+        .requireNonNegative(options.getMaxDisorderMillis(), "maxDisorderMillis")
+        .requireNonNegative(options.getMaxEvents(), "maxEvents");
+    if (routes.sinks().contains(POSTGRES)) {
+      check
+          .requireSet(options.getPostgresUrl(), "postgresUrl", "with --sink=postgres")
+          .require(
+              PostgresAlerts.isValidTable(options.getAlertsTable()),
+              "alertsTable",
+              options.getAlertsTable(),
+              "must be a lower-case SQL identifier");
+    }
+    check.throwIfInvalid();
+    return routes;
+  }
+
+  /** The scoring transform the options describe. */
+  public static Fraud.Score score(FraudOptions options) {
+    return Fraud.score()
+        .withWindow(Duration.standardMinutes(options.getWindowMinutes()))
+        .withThreshold(options.getThreshold())
+        .withMinHistory(options.getMinHistory())
+        .withAllowedLateness(Duration.standardSeconds(options.getAllowedLatenessSeconds()))
+        .withStateRetention(Duration.standardHours(options.getStateRetentionHours()));
+  }
+
+  /** The transforms of the pipeline, from parsed transactions to results: what tests drive. */
+  public static Outputs build(PCollection<Transaction> transactions, FraudOptions options) {
+    Fraud.Scores scores = transactions.apply("ScoreTransactions", score(options));
+    return new Outputs(scores.scored(), scores.alerts(), scores.rejected());
+  }
+
+  /** The whole pipeline for the options: read, parse, score, write. */
+  public static Pipeline create(FraudOptions options) {
+    Routes routes = validate(options);
+    Pipeline pipeline = Pipeline.create(options);
+
+    // 1. Read transactions: generated, or raw JSON from Kafka or files, parsed.
+    PCollection<Transaction> transactions;
+    PCollection<Failure> parseFailures;
+    TransactionGenerator generator = null;
+    if (routes.source().equals(Sources.SYNTHETIC)) {
+      generator = generator(options);
+      transactions = pipeline.apply("SyntheticTransactions", synthetic(generator, options));
+      parseFailures = pipeline.apply("NoParseFailures", Create.empty(Failures.coder()));
+    } else {
+      WithFailures.Result<PCollection<Transaction>, Failure> parsed =
+          Sources.readJson(pipeline, routes, options).apply("ParseTransactions", Fraud.parseJson());
+      transactions = parsed.output();
+      parseFailures = parsed.failures();
+    }
+
+    // 2. Score each transaction against its card's preceding window.
+    Outputs outputs = build(transactions, options);
+    if (generator != null) {
+      outputs.scored().apply("CountInjectedFraud", ParDo.of(new InjectedFraud.CountFn(generator)));
+    }
+
+    // 3. Write results where --sink says.
+    Set<String> sinks = routes.sinks();
+    if (sinks.contains(Sinks.CONSOLE)) {
+      outputs.alerts().apply("PrintAlerts", ParDo.of(new ConsoleAlerts.PrintFn()));
+    }
+    if (sinks.contains(Sinks.KAFKA) || sinks.contains(Sinks.FILES)) {
+      PCollection<String> alertJson =
+          outputs
+              .alerts()
+              .apply("AlertsToJson", ParDo.of(new Sinks.ToJsonFn<FraudAlert>()))
+              .setCoder(StringUtf8Coder.of());
+      PCollection<String> featureJson =
+          outputs
+              .scored()
+              .apply("FeaturesToJson", ParDo.of(new Sinks.ToJsonFn<ScoredTransaction>()))
+              .setCoder(StringUtf8Coder.of());
+      if (sinks.contains(Sinks.KAFKA)) {
+        Sinks.toKafka(alertJson, "AlertsToKafka", options, options.getOutputTopic());
+        Sinks.toKafka(featureJson, "FeaturesToKafka", options, options.getOutputTopic() + ".features");
+      }
+      if (sinks.contains(Sinks.FILES)) {
+        Sinks.toFiles(alertJson, "AlertsToFiles", options, options.getOutputPath(), "alerts/alerts");
+        Sinks.toFiles(featureJson, "FeaturesToFiles", options, options.getOutputPath(), "features/features");
+      }
+    }
+    if (sinks.contains(POSTGRES)) {
+      PostgresAlerts.createTable(options);
+      outputs.alerts().apply("AlertsToPostgres", PostgresAlerts.write(options));
+    }
+
+    // 4. Every failure, with its payload and reason, to the dead-letter sink.
+    Sinks.failures(
+        PCollectionList.of(parseFailures)
+            .and(outputs.failures())
+            .apply("AllFailures", Flatten.pCollections()),
+        routes,
+        options);
+    return pipeline;
+  }
+
+  /**
+   * Parses the arguments, builds the pipeline and runs it to completion; a bounded synthetic run
+   * then prints the rule's precision and recall on the injected fraud.
+   */
+  public static PipelineResult run(String... args) {
+    FraudOptions options =
+        PipelineOptionsFactory.fromArgs(args).withValidation().as(FraudOptions.class);
+    PipelineResult result = create(options).run();
+    result.waitUntilFinish();
+    if (options.getSource().equalsIgnoreCase(Sources.SYNTHETIC) && options.getMaxEvents() > 0) {
+      System.out.println("Rule quality on the synthetic source: " + InjectedFraud.Quality.of(result));
+    }
+    return result;
+  }
+
+  static TransactionGenerator generator(FraudOptions options) {
+    boolean bounded = options.getMaxEvents() > 0;
+    return new TransactionGenerator(
+        options.getSeed(),
+        bounded ? options.getStartMillis() : System.currentTimeMillis(),
+        options.getEventsPerSecond(),
+        options.getCards(),
+        options.getFraudRate(),
+        options.getMaxDisorderMillis());
+  }
+
+  private static PTransform<PBegin, PCollection<Transaction>> synthetic(
+      TransactionGenerator generator, FraudOptions options) {
+    return options.getMaxEvents() > 0
+        ? Synthetic.bounded(generator, options.getMaxEvents())
+        : Synthetic.unbounded(generator);
+  }
+}

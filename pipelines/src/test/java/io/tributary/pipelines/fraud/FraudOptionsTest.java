@@ -1,0 +1,49 @@
+package io.tributary.pipelines.fraud;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.tributary.pipelines.io.Sources;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class FraudOptionsTest {
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "--threshold=0|--threshold=0.0: must be a positive number",
+        "--minHistory=0|--minHistory=0: must be positive",
+        "--windowMinutes=-5|--windowMinutes=-5: must be positive",
+        "--fraudRate=1.5|--fraudRate=1.5: must be in [0, 1)",
+        "--allowedLatenessSeconds=-1|--allowedLatenessSeconds=-1: must not be negative",
+        "--sink=postgres|--postgresUrl is required with --sink=postgres",
+        "--sink=oracle|unknown choice 'oracle', choose from [console, files, kafka, postgres]",
+      })
+  void rejectsABadOptionByName(String arg, String message) {
+    FraudOptions options = PipelineOptionsFactory.fromArgs(arg).as(FraudOptions.class);
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> FraudPipeline.validate(options));
+    assertThat(e.getMessage(), containsString(message));
+  }
+
+  @Test
+  void rejectsATableNameThatWouldNeedQuoting() {
+    FraudOptions options =
+        PipelineOptionsFactory.fromArgs(
+                "--sink=postgres", "--postgresUrl=jdbc:postgresql://127.0.0.1:1/x", "--alertsTable=alerts; DROP")
+            .as(FraudOptions.class);
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> FraudPipeline.validate(options));
+    assertThat(e.getMessage(), containsString("--alertsTable=alerts; DROP: must be a lower-case SQL identifier"));
+  }
+
+  @Test
+  void defaultsAreValid() {
+    FraudOptions options = PipelineOptionsFactory.fromArgs().as(FraudOptions.class);
+    assertThat(FraudPipeline.validate(options).source(), containsString(Sources.SYNTHETIC));
+  }
+}
