@@ -4,6 +4,9 @@ import io.tributary.pipelines.activity.ActivityOptions;
 import io.tributary.pipelines.activity.ActivityPipeline;
 import io.tributary.pipelines.fraud.FraudOptions;
 import io.tributary.pipelines.fraud.FraudPipeline;
+import io.tributary.pipelines.sentiment.EvaluateSentiment;
+import io.tributary.pipelines.sentiment.SentimentOptions;
+import io.tributary.pipelines.sentiment.SentimentPipeline;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -24,6 +27,8 @@ public final class Tributary {
   static {
     PIPELINES.put("activity", new Entry(ActivityOptions.class, ActivityPipeline::run));
     PIPELINES.put("fraud", new Entry(FraudOptions.class, FraudPipeline::run));
+    PIPELINES.put("sentiment", new Entry(SentimentOptions.class, SentimentPipeline::run));
+    PIPELINES.put("sentiment-eval", new Entry(EvaluateSentiment.Options.class, EvaluateSentiment::run));
   }
 
   private Tributary() {}

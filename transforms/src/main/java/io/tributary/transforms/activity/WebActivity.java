@@ -5,9 +5,9 @@ import io.tributary.proto.activity.ActivitySnapshot;
 import io.tributary.proto.activity.PageView;
 import io.tributary.proto.activity.SessionSummary;
 import io.tributary.proto.common.Failure;
-import io.tributary.proto.common.Pane;
 import io.tributary.transforms.errors.Failures;
 import io.tributary.transforms.json.ParseJson;
+import io.tributary.transforms.window.Panes;
 import io.tributary.transforms.window.SlidingCombine;
 import java.util.Set;
 import java.util.TreeSet;
@@ -242,31 +242,9 @@ public final class WebActivity {
           snapshot.toBuilder()
               .setWindowStartMillis(w.start().getMillis())
               .setWindowEndMillis(w.end().getMillis())
-              .setPane(paneOf(pane))
+              .setPane(Panes.of(pane))
               .build());
     }
-  }
-
-  static Pane paneOf(PaneInfo pane) {
-    Pane.Timing timing;
-    switch (pane.getTiming()) {
-      case EARLY:
-        timing = Pane.Timing.EARLY;
-        break;
-      case ON_TIME:
-        timing = Pane.Timing.ON_TIME;
-        break;
-      case LATE:
-        timing = Pane.Timing.LATE;
-        break;
-      default:
-        timing = Pane.Timing.TIMING_UNSPECIFIED;
-    }
-    return Pane.newBuilder()
-        .setTiming(timing)
-        .setIndex(pane.getIndex())
-        .setLast(pane.isLast())
-        .build();
   }
 
   /**

@@ -1,0 +1,75 @@
+package io.tributary.transforms.sentiment;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.is;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TickerDictionaryTest {
+  private static final TickerDictionary US = TickerDictionary.usLargeCaps();
+
+  @Test
+  void cashtagsAreAlwaysTickersEvenUnknownOnesButMoneyIsNot() {
+    assertThat(US.find("$AAPL up in early trade"), contains("AAPL"));
+    assertThat(US.find("Buying more $brk.b and $nvda"), contains("BRK.B", "NVDA"));
+    assertThat(US.find("$ZZZQ is a small cap"), contains("ZZZQ"));
+    assertThat(US.find("Revenue of $5 billion and $12.5bn"), is(empty()));
+  }
+
+  @Test
+  void exchangePrefixesAreAlwaysTickers() {
+    assertThat(US.find("Coca-Cola (NYSE: KO) raised its dividend"), contains("KO"));
+    assertThat(US.find("NASDAQ:AAPL and NYSE:IT"), contains("AAPL", "IT"));
+  }
+
+  @Test
+  void companyNamesAndAliasesMatchCaseSensitivelyLongestFirst() {
+    assertThat(US.find("Bank of America and Apple's iPhone sales"), contains("BAC", "AAPL"));
+    assertThat(US.find("Google parent Alphabet"), contains("GOOGL"));
+    assertThat(US.find("an apple pie and a target price"), is(empty()));
+    assertThat(US.find("Gartner and Allstate and Agilent report"), contains("IT", "ALL", "A"));
+  }
+
+  @Test
+  void bareSymbolsCountOnlyWhenKnownCapitalizedAndNotCommonWords() {
+    assertThat(US.find("AAPL and MSFT rallied while TSLA slipped"), contains("AAPL", "MSFT", "TSLA"));
+    assertThat(US.find("aapl is not a symbol in lower case"), is(empty()));
+    // Tickers that are words: A (Agilent), IT (Gartner), ALL (Allstate), ON, NOW, KEY, LOW, COST.
+    assertThat(US.find("A new IT budget: ALL eyes ON the Fed NOW, KEY rates LOW, COST up"), is(empty()));
+    // Abbreviations that are no tickers here, and unknown capitals.
+    assertThat(US.find("The CEO said EPS beat and the IPO of XYZW is near"), is(empty()));
+  }
+
+  @Test
+  void aShoutedHeadlineYieldsNoBareSymbolsButKeepsCashtags() {
+    assertThat(US.find("MARKETS RALLY AS GM AND FORD SHARES SURGE"), contains("GM"));
+    assertThat(US.find("STOCKS TO WATCH TODAY: AAPL MSFT TSLA"), is(empty()));
+    assertThat(US.find("$MSFT SHARES SURGE ON EARNINGS BEAT"), contains("MSFT"));
+  }
+
+  @Test
+  void tickersComeOnceInOrderOfFirstMention() {
+    assertThat(US.find("Microsoft beat; $MSFT up, Apple flat, MSFT again"), contains("MSFT", "AAPL"));
+  }
+
+  @Test
+  void readsAUserDictionaryAndRejectsABadLine(@TempDir Path dir) throws IOException {
+    Path good = dir.resolve("tickers.tsv");
+    Files.writeString(good, "# mine\nACME\tAcme Corporation\tAcme|Road Runner Supplies\n\nZZ\tZed Zed\n");
+    TickerDictionary mine = TickerDictionary.fromFile(good);
+    assertThat(mine.find("Road Runner Supplies sued Acme Corporation; ZZ fell"), contains("ACME", "ZZ"));
+    assertThat(mine.company("ZZ"), is("Zed Zed"));
+    Path bad = dir.resolve("bad.tsv");
+    Files.writeString(bad, "ACME\tAcme\nnot a ticker line\n");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TickerDictionary.fromFile(bad));
+    assertThat(e.getMessage(), containsString("line 2: expected TICKER<TAB>name"));
+  }
+}
