@@ -2,6 +2,8 @@ package io.tributary.pipelines;
 
 import io.tributary.pipelines.activity.ActivityOptions;
 import io.tributary.pipelines.activity.ActivityPipeline;
+import io.tributary.pipelines.cdc.CdcOptions;
+import io.tributary.pipelines.cdc.CdcPipeline;
 import io.tributary.pipelines.fraud.FraudOptions;
 import io.tributary.pipelines.fraud.FraudPipeline;
 import java.util.Arrays;
@@ -24,6 +26,7 @@ public final class Tributary {
   static {
     PIPELINES.put("activity", new Entry(ActivityOptions.class, ActivityPipeline::run));
     PIPELINES.put("fraud", new Entry(FraudOptions.class, FraudPipeline::run));
+    PIPELINES.put("cdc", new Entry(CdcOptions.class, CdcPipeline::run));
   }
 
   private Tributary() {}
