@@ -2,6 +2,8 @@ package io.tributary.pipelines;
 
 import io.tributary.pipelines.activity.ActivityOptions;
 import io.tributary.pipelines.activity.ActivityPipeline;
+import io.tributary.pipelines.cdc.CdcOptions;
+import io.tributary.pipelines.cdc.CdcPipeline;
 import io.tributary.pipelines.fraud.FraudOptions;
 import io.tributary.pipelines.fraud.FraudPipeline;
 import io.tributary.pipelines.sentiment.EvaluateSentiment;
@@ -29,6 +31,7 @@ public final class Tributary {
     PIPELINES.put("fraud", new Entry(FraudOptions.class, FraudPipeline::run));
     PIPELINES.put("sentiment", new Entry(SentimentOptions.class, SentimentPipeline::run));
     PIPELINES.put("sentiment-eval", new Entry(EvaluateSentiment.Options.class, EvaluateSentiment::run));
+    PIPELINES.put("cdc", new Entry(CdcOptions.class, CdcPipeline::run));
   }
 
   private Tributary() {}

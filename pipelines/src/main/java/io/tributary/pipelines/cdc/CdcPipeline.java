@@ -1,0 +1,366 @@
+package io.tributary.pipelines.cdc;
+
+import io.tributary.pipelines.io.OptionsCheck;
+import io.tributary.pipelines.io.Routes;
+import io.tributary.pipelines.io.Sinks;
+import io.tributary.pipelines.io.Sources;
+import io.tributary.pipelines.io.Synthetic;
+import io.tributary.proto.cdc.ChangeEvent;
+import io.tributary.proto.cdc.ConnectRecord;
+import io.tributary.proto.cdc.LakeRow;
+import io.tributary.proto.common.Failure;
+import io.tributary.transforms.cdc.CdcRouting;
+import io.tributary.transforms.cdc.CdcRules;
+import io.tributary.transforms.cdc.DebeziumChanges;
+import io.tributary.transforms.cdc.EventStreams;
+import io.tributary.transforms.cdc.FeatureStore;
+import io.tributary.transforms.cdc.LakeSink;
+import io.tributary.transforms.cdc.RedisEndpoint;
+import io.tributary.transforms.cdc.RedisSink;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.extensions.protobuf.ProtoCoder;
+import org.apache.beam.sdk.io.kafka.KafkaIO;
+import org.apache.beam.sdk.io.kafka.KafkaRecord;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.WithFailures;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.joda.time.Duration;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisPool;
+import redis.clients.jedis.exceptions.JedisException;
+
+/**
+ * The cdc pipeline: Debezium change events in; a Parquet changelog lake, a fenced Redis cache of
+ * the current rows and an online + offline feature store out; failures to the dead-letter sink.
+ *
+ * <pre>
+ * it/services.sh start                         # a private Redis (and Kafka) for trying it out
+ * tributary cdc --redisPort=&lt;port&gt; --maxEvents=5000 --lakePath=/tmp/lake     # synthetic, bounded
+ * tributary cdc --source=kafka --kafkaBootstrapServers=localhost:9092 \
+ *     --inputTopic='(orders|users|payments|inventory|shipping)\..*' --rules=rules.yaml \
+ *     --logTopics=app-logs --sensorTopics=sensor-readings --redisHost=cache --redisSsl=true
+ * </pre>
+ *
+ * <p>Steps: (1) read {@link ConnectRecord}s (synthetic {@link ChangeGenerator}, or Kafka topics
+ * matching {@code --inputTopic} with key, value, topic, partition, offset and timestamp) and parse
+ * them ({@link DebeziumChanges#parse}); with Kafka, also log lines and sensor readings as change
+ * events of {@code app.logs} and {@code iot.sensor_minutes}; (2) route by the rules ({@link
+ * CdcRouting}); (3) write lake rows and the offline feature rows ({@link FeatureStore#toLake})
+ * through {@link LakeSink}, cache mutations through {@link RedisSink}, feature rows through {@link
+ * FeatureStore#writeOnline}; (4) every failure to the dead-letter sink. {@code --sink} adds a view
+ * of the parsed changes: console (one line per change), kafka or files (JSON).
+ */
+public final class CdcPipeline {
+  /** The bundled rules of the synthetic source. */
+  public static final String DEFAULT_RULES = "default-rules.yaml";
+
+  /** Table id of log lines read from --logTopics. */
+  public static final String LOGS_STREAM = "app.logs";
+
+  /** Table id of sensor aggregates of readings from --sensorTopics. */
+  public static final String SENSORS_STREAM = "iot.sensor_minutes";
+
+  private CdcPipeline() {}
+
+  /** The results of {@link #build}. */
+  public record Outputs(CdcRouting.Routed routed, PCollection<Failure> failures) {}
+
+  /** Checks every option (not the servers); throws one exception naming each bad option and value. */
+  public static Routes validate(CdcOptions options) {
+    OptionsCheck check = new OptionsCheck();
+    Routes routes = Routes.check(options, check);
+    check
+        .require(!routes.source().equals(Sources.FILES), "source", options.getSource(),
+            "the cdc pipeline reads 'synthetic' or 'kafka' (Debezium records need key and value)")
+        .requireSet(options.getLakePath(), "lakePath", "for the data lake")
+        .requirePositive(options.getLakeWindowSeconds(), "lakeWindowSeconds")
+        .requireSet(options.getRedisHost(), "redisHost", "for the cache and the feature store")
+        .require(options.getRedisPort() > 0 && options.getRedisPort() <= 65535, "redisPort",
+            options.getRedisPort(), "must be in 1..65535")
+        .requireNonNegative(options.getFenceTtlSeconds(), "fenceTtlSeconds")
+        .requirePositive(options.getEventsPerSecond(), "eventsPerSecond")
+        .requirePositive(options.getRowsPerTable(), "rowsPerTable")
+        .requireNonNegative(options.getSchemaChangeAt(), "schemaChangeAt")
+        .requireNonNegative(options.getMaxEvents(), "maxEvents");
+    if (!routes.source().equals(Sources.KAFKA)) {
+      check.require(options.getLogTopics().isBlank(), "logTopics", options.getLogTopics(), "needs --source=kafka");
+      check.require(options.getSensorTopics().isBlank(), "sensorTopics", options.getSensorTopics(), "needs --source=kafka");
+    }
+    try {
+      rules(options);
+    } catch (CdcRules.InvalidRulesException e) {
+      check.require(false, "rules", options.getRules() == null ? "(bundled)" : options.getRules(), e.getMessage());
+    }
+    check.throwIfInvalid();
+    return routes;
+  }
+
+  /** The rules of {@code --rules}, or the bundled rules of the synthetic source. */
+  public static CdcRules rules(CdcOptions options) {
+    if (options.getRules() != null && !options.getRules().isBlank()) {
+      return CdcRules.fromFile(Path.of(options.getRules()));
+    }
+    try (InputStream in = CdcPipeline.class.getResourceAsStream(DEFAULT_RULES)) {
+      if (in == null) {
+        throw new IllegalStateException("bundled rules " + DEFAULT_RULES + " are missing");
+      }
+      return CdcRules.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read bundled rules " + DEFAULT_RULES, e);
+    }
+  }
+
+  /** The Redis of the options. */
+  public static RedisEndpoint redis(CdcOptions options) {
+    return RedisEndpoint.of(options.getRedisHost(), options.getRedisPort())
+        .withPassword(options.getRedisPassword())
+        .withSsl(options.getRedisSsl());
+  }
+
+  /**
+   * Fails fast, naming the options, when Redis does not answer: otherwise the first bundle would
+   * retry and fail deep inside the runner.
+   */
+  static void checkRedis(RedisEndpoint endpoint) {
+    try (JedisPool pool = endpoint.pool();
+        Jedis jedis = pool.getResource()) {
+      jedis.ping();
+    } catch (JedisException e) {
+      throw new IllegalArgumentException(
+          "Redis at "
+              + endpoint
+              + " does not answer ("
+              + e.getMessage()
+              + "): set --redisHost and --redisPort (and --redisPassword / --redisSsl) to a running"
+              + " Redis; `it/services.sh start` starts one and prints its port");
+    }
+  }
+
+  /** Routing and the three sinks, from parsed changes: what tests drive. */
+  public static Outputs build(PCollection<ChangeEvent> changes, CdcOptions options) {
+    CdcRouting.Routed routed = changes.apply("Route", CdcRouting.route(rules(options)));
+    RedisEndpoint redis = redis(options);
+
+    PCollection<LakeRow> offlineFeatures = routed.features().apply("FeaturesToLake", FeatureStore.toLake());
+    PCollectionList.of(routed.lake())
+        .and(offlineFeatures)
+        .apply("LakeRows", Flatten.pCollections())
+        .apply(
+            "Lake",
+            LakeSink.write(options.getLakePath())
+                .withWindow(Duration.standardSeconds(options.getLakeWindowSeconds())));
+    PCollection<Failure> cacheFailures =
+        routed
+            .cache()
+            .apply(
+                "Cache",
+                RedisSink.write(redis)
+                    .withKeyPrefix(options.getCacheKeyPrefix())
+                    .withFenceTtl(Duration.standardSeconds(options.getFenceTtlSeconds())));
+    PCollection<Failure> featureFailures =
+        routed
+            .features()
+            .apply("OnlineFeatures", FeatureStore.writeOnline(redis).withKeyPrefix(options.getFeatureKeyPrefix()));
+    PCollection<Failure> failures =
+        PCollectionList.of(routed.failures())
+            .and(cacheFailures)
+            .and(featureFailures)
+            .apply("SinkFailures", Flatten.pCollections());
+    return new Outputs(routed, failures);
+  }
+
+  /** The whole pipeline for the options: read, parse, route, write. */
+  public static Pipeline create(CdcOptions options) {
+    Routes routes = validate(options);
+    checkRedis(redis(options));
+    Pipeline pipeline = Pipeline.create(options);
+
+    // 1. Read Debezium records (and, from Kafka, logs and sensor readings) as change events.
+    PCollection<ConnectRecord> records;
+    if (routes.source().equals(Sources.SYNTHETIC)) {
+      ChangeGenerator generator = generator(options);
+      records =
+          pipeline.apply(
+              "SyntheticChanges",
+              options.getMaxEvents() > 0
+                  ? Synthetic.bounded(generator, options.getMaxEvents())
+                  : Synthetic.unbounded(generator));
+    } else {
+      records = readKafka(pipeline, "ReadDebezium", options, options.getInputTopic());
+    }
+    WithFailures.Result<PCollection<ChangeEvent>, Failure> parsed =
+        records.apply("ParseChanges", DebeziumChanges.parse());
+    List<PCollection<ChangeEvent>> changeLists = new ArrayList<>(List.of(parsed.output()));
+    List<PCollection<Failure>> failureLists = new ArrayList<>(List.of(parsed.failures()));
+    if (!options.getLogTopics().isBlank()) {
+      WithFailures.Result<PCollection<io.tributary.proto.cdc.LogLine>, Failure> logs =
+          readKafka(pipeline, "ReadLogs", options, topicsPattern(options.getLogTopics()))
+              .apply("LogValues", ParDo.of(new ValueBytesFn()))
+              .apply("ParseLogs", EventStreams.parseLogs());
+      changeLists.add(logs.output().apply("LogsAsChanges", EventStreams.logsAsChanges(LOGS_STREAM)));
+      failureLists.add(logs.failures());
+    }
+    if (!options.getSensorTopics().isBlank()) {
+      WithFailures.Result<PCollection<io.tributary.proto.cdc.SensorReading>, Failure> readings =
+          readKafka(pipeline, "ReadSensors", options, topicsPattern(options.getSensorTopics()))
+              .apply("SensorValues", ParDo.of(new ValueBytesFn()))
+              .apply("ParseReadings", EventStreams.parseReadings());
+      changeLists.add(
+          readings
+              .output()
+              .apply("AggregateReadings", EventStreams.aggregateReadings())
+              .apply("AggregatesAsChanges", EventStreams.aggregatesAsChanges(SENSORS_STREAM)));
+      failureLists.add(readings.failures());
+    }
+    PCollection<ChangeEvent> changes =
+        PCollectionList.of(changeLists).apply("AllChanges", Flatten.pCollections());
+
+    // 2.-3. Route and write the lake, the cache and the feature store.
+    Outputs outputs = build(changes, options);
+    failureLists.add(outputs.failures());
+
+    // Optional views of the parsed changes.
+    Set<String> sinks = routes.sinks();
+    if (sinks.contains(Sinks.CONSOLE)) {
+      changes.apply("PrintChanges", ParDo.of(new PrintChangeFn()));
+    }
+    if (sinks.contains(Sinks.KAFKA) || sinks.contains(Sinks.FILES)) {
+      PCollection<String> json =
+          changes.apply("ChangesToJson", ParDo.of(new Sinks.ToJsonFn<ChangeEvent>())).setCoder(StringUtf8Coder.of());
+      if (sinks.contains(Sinks.KAFKA)) {
+        Sinks.toKafka(json, "ChangesToKafka", options, options.getOutputTopic());
+      }
+      if (sinks.contains(Sinks.FILES)) {
+        Sinks.toFiles(json, "ChangesToFiles", options, options.getOutputPath(), "changes/changes");
+      }
+    }
+
+    // 4. Every failure, with its payload and reason, to the dead-letter sink.
+    Sinks.failures(PCollectionList.of(failureLists).apply("AllFailures", Flatten.pCollections()), routes, options);
+    return pipeline;
+  }
+
+  /** Parses the arguments, builds the pipeline and runs it to completion. */
+  public static PipelineResult run(String... args) {
+    CdcOptions options = PipelineOptionsFactory.fromArgs(args).withValidation().as(CdcOptions.class);
+    PipelineResult result = create(options).run();
+    result.waitUntilFinish();
+    return result;
+  }
+
+  static ChangeGenerator generator(CdcOptions options) {
+    boolean bounded = options.getMaxEvents() > 0;
+    return new ChangeGenerator(
+        options.getSeed(),
+        bounded ? options.getStartMillis() : System.currentTimeMillis(),
+        options.getEventsPerSecond(),
+        options.getRowsPerTable(),
+        options.getSchemaChangeAt());
+  }
+
+  /** A regular expression matching exactly the comma-separated topics. */
+  static String topicsPattern(String topics) {
+    List<String> quoted = new ArrayList<>();
+    for (String t : Arrays.asList(topics.split(","))) {
+      if (!t.isBlank()) {
+        quoted.add(java.util.regex.Pattern.quote(t.trim()));
+      }
+    }
+    return String.join("|", quoted);
+  }
+
+  /**
+   * Kafka records of the topics matching {@code pattern} as ConnectRecords, stamped with their
+   * Kafka create time (the watermark trails it by --maxInputDelaySeconds); the change parser
+   * restamps Debezium records with their commit time.
+   */
+  static KafkaIO.Read<byte[], byte[]> kafkaRead(CdcOptions options, String pattern) {
+    KafkaIO.Read<byte[], byte[]> read =
+        KafkaIO.<byte[], byte[]>read()
+            .withBootstrapServers(options.getKafkaBootstrapServers())
+            .withTopicPattern(pattern)
+            .withKeyDeserializer(ByteArrayDeserializer.class)
+            .withValueDeserializer(ByteArrayDeserializer.class)
+            .withConsumerConfigUpdates(
+                Map.of("auto.offset.reset", options.getInputOffsetReset().trim().toLowerCase(Locale.ROOT)))
+            .withCreateTime(Duration.standardSeconds(options.getMaxInputDelaySeconds()));
+    if (options.getMaxInputRecords() > 0) {
+      read = read.withMaxNumRecords(options.getMaxInputRecords());
+    }
+    return read;
+  }
+
+  private static PCollection<ConnectRecord> readKafka(
+      Pipeline pipeline, String name, CdcOptions options, String pattern) {
+    return pipeline
+        .apply(name, kafkaRead(options, pattern))
+        .apply(name + "AsConnectRecords", ParDo.of(new ToConnectRecordFn()))
+        .setCoder(ProtoCoder.of(ConnectRecord.class));
+  }
+
+  /** A Kafka record as a ConnectRecord; null key or value stays absent (tombstones). */
+  static final class ToConnectRecordFn extends DoFn<KafkaRecord<byte[], byte[]>, ConnectRecord> {
+    @ProcessElement
+    public void process(@Element KafkaRecord<byte[], byte[]> record, OutputReceiver<ConnectRecord> out) {
+      ConnectRecord.Builder r =
+          ConnectRecord.newBuilder()
+              .setTopic(record.getTopic())
+              .setPartition(record.getPartition())
+              .setOffset(record.getOffset())
+              .setTimestampMillis(record.getTimestamp());
+      if (record.getKV().getKey() != null) {
+        r.setKey(com.google.protobuf.ByteString.copyFrom(record.getKV().getKey()));
+      }
+      if (record.getKV().getValue() != null) {
+        r.setValue(com.google.protobuf.ByteString.copyFrom(record.getKV().getValue()));
+      }
+      out.output(r.build());
+    }
+  }
+
+  /** The value of a log or sensor record; a null value becomes empty bytes, which the parser reports. */
+  static final class ValueBytesFn extends DoFn<ConnectRecord, byte[]> {
+    @ProcessElement
+    public void process(@Element ConnectRecord record, OutputReceiver<byte[]> out) {
+      out.output(record.hasValue() ? record.getValue().toByteArray() : new byte[0]);
+    }
+  }
+
+  /** One console line per change: op, table, key and position. */
+  static final class PrintChangeFn extends DoFn<ChangeEvent, Void> {
+    @ProcessElement
+    public void process(@Element ChangeEvent e) {
+      StringBuilder key = new StringBuilder();
+      for (io.tributary.proto.cdc.Column c : e.getPrimaryKeyList()) {
+        key.append(key.length() == 0 ? "" : ",")
+            .append(c.getName())
+            .append('=')
+            .append(io.tributary.transforms.cdc.Values.toText(c.getValue()));
+      }
+      System.out.printf(
+          Locale.ROOT,
+          "%-6s %-28s %-16s %s%n",
+          e.getOp(),
+          e.getTableId(),
+          key,
+          e.getSource().getPosition().getOrderKey());
+    }
+  }
+}

@@ -1,0 +1,105 @@
+package io.tributary.pipelines.cdc;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tributary.proto.cdc.ConnectRecord;
+import io.tributary.transforms.cdc.CdcRules;
+import io.tributary.transforms.cdc.RedisEndpoint;
+import java.net.ServerSocket;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.junit.jupiter.api.Test;
+
+class CdcOptionsTest {
+  private static CdcOptions options(String... args) {
+    return PipelineOptionsFactory.fromArgs(args).as(CdcOptions.class);
+  }
+
+  private static String problems(String... args) {
+    return assertThrows(IllegalArgumentException.class, () -> CdcPipeline.validate(options(args))).getMessage();
+  }
+
+  @Test
+  void defaultsAreValidAndUseTheBundledRules() {
+    CdcPipeline.validate(options());
+    CdcRules rules = CdcPipeline.rules(options());
+    for (String service : ChangeGenerator.SERVICES) {
+      String topic = ChangeGenerator.topic(service);
+      String tableId = topic.startsWith("users.") || topic.startsWith("shipping.")
+          ? topic.substring(topic.indexOf('.') + 1)
+          : topic;
+      assertEquals(true, rules.routeFor(tableId).isPresent(), tableId);
+    }
+  }
+
+  @Test
+  void filesSourceIsRejected() {
+    assertThat(problems("--source=files", "--inputFiles=x"), containsString("--source=files"));
+  }
+
+  @Test
+  void badRedisPortIsNamed() {
+    assertThat(problems("--redisPort=0"), containsString("--redisPort=0: must be in 1..65535"));
+  }
+
+  @Test
+  void logTopicsNeedKafka() {
+    assertThat(problems("--logTopics=app-logs"), containsString("--logTopics=app-logs: needs --source=kafka"));
+  }
+
+  @Test
+  void missingRulesFileIsNamed() {
+    assertThat(problems("--rules=/nonexistent/rules.yaml"), containsString("--rules=/nonexistent/rules.yaml"));
+  }
+
+  @Test
+  void unreachableRedisNamesTheOptions() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    RedisEndpoint endpoint = RedisEndpoint.of("127.0.0.1", port).withTimeoutMillis(500);
+    String message = assertThrows(IllegalArgumentException.class, () -> CdcPipeline.checkRedis(endpoint)).getMessage();
+    assertThat(message, containsString("--redisHost and --redisPort"));
+    assertThat(message, containsString("it/services.sh start"));
+  }
+
+  @Test
+  void topicsPatternQuotesEachTopic() {
+    assertEquals("\\Qa.b\\E|\\Qc\\E", CdcPipeline.topicsPattern("a.b, c"));
+  }
+
+  @Test
+  void generatorCyclesRowsThroughInsertUpdateDeleteWithIncreasingPositions() throws Exception {
+    ObjectMapper mapper = new ObjectMapper();
+    ChangeGenerator g = new ChangeGenerator(1, 1_700_000_000_000L, 100, 3, 2);
+    Map<String, String> lastOp = new HashMap<>();
+    long lastLsn = 0;
+    boolean coupon = false;
+    for (long i = 0; i < 5 * 3 * 8; i++) {
+      ConnectRecord r = g.at(i);
+      JsonNode payload = mapper.readTree(r.getValue().toByteArray()).get("payload");
+      String op = payload.get("op").asText();
+      String row = ChangeGenerator.service(i) + "/" + g.rowId(i);
+      String previous = lastOp.put(row, op);
+      // A row is inserted when absent, updated or deleted only when present.
+      assertEquals(previous == null || previous.equals("d"), op.equals("c"), "change " + i + " of " + row);
+      JsonNode source = payload.get("source");
+      if (source.has("lsn")) {
+        assertThat("lsn increases", source.get("lsn").asLong() > lastLsn);
+        lastLsn = source.get("lsn").asLong();
+      }
+      if (!op.equals("d") && payload.get("after").has("coupon")) {
+        coupon = true;
+      }
+      assertEquals(g.slotMillis(i), r.getTimestampMillis());
+    }
+    assertEquals(true, coupon, "orders gain the coupon column");
+  }
+}
