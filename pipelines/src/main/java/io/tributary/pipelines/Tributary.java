@@ -34,9 +34,18 @@ public final class Tributary {
     PIPELINES.put("cdc", new Entry(CdcOptions.class, CdcPipeline::run));
   }
 
+  /**
+   * Kafka Connect's JSON converter (embedded change capture) brings Jackson's Afterburner, which
+   * Beam's option and display-data serialization then loads and which logs a harmless warning
+   * for every AutoValue class it cannot optimize. Held here so the level sticks.
+   */
+  private static final java.util.logging.Logger AFTERBURNER =
+      java.util.logging.Logger.getLogger("com.fasterxml.jackson.module.afterburner");
+
   private Tributary() {}
 
   public static void main(String[] args) {
+    AFTERBURNER.setLevel(java.util.logging.Level.SEVERE);
     String names = String.join(", ", PIPELINES.keySet());
     if (args.length == 0 || args[0].startsWith("--")) {
       System.err.println("usage: tributary <pipeline> [--option=value ...]\npipelines: " + names);
