@@ -89,6 +89,19 @@ public final class Kafka {
     }
   }
 
+  /**
+   * The options of a pipeline that reads the first {@code records} records of {@code topic} on the
+   * test broker from the start, then stops: a bounded run over what a test produced.
+   */
+  public static List<String> boundedSourceArgs(String topic, int records) {
+    return List.of(
+        "--source=kafka",
+        "--kafkaBootstrapServers=" + Services.kafkaBootstrap(),
+        "--inputTopic=" + topic,
+        "--inputOffsetReset=earliest",
+        "--maxInputRecords=" + records);
+  }
+
   /** An admin client of the test broker; close it. */
   public static Admin admin() {
     Properties p = new Properties();

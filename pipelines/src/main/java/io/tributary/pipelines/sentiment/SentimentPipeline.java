@@ -90,7 +90,7 @@ public final class SentimentPipeline {
   }
 
   /** The scoring transform the options describe. */
-  static Sentiment.Score score(SentimentOptions options) {
+  public static Sentiment.Score score(SentimentOptions options) {
     FinanceScorer.Method method = FinanceScorer.Method.valueOf(options.getMethod().trim().toUpperCase(Locale.ROOT));
     String parser = options.getParser().trim().equalsIgnoreCase("pcfg") ? CoreNlpPipelines.PCFG_PARSER : CoreNlpPipelines.SHIFT_REDUCE_PARSER;
     Sentiment.Score score =

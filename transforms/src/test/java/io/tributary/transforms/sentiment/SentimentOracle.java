@@ -1,9 +1,11 @@
 package io.tributary.transforms.sentiment;
 
+import io.tributary.proto.common.Failure;
 import io.tributary.proto.sentiment.Contribution;
 import io.tributary.proto.sentiment.Label;
 import io.tributary.proto.sentiment.ScoredMention;
 import io.tributary.proto.sentiment.ShiftAlert;
+import io.tributary.proto.sentiment.TextItem;
 import io.tributary.proto.sentiment.TickerWindow;
 import io.tributary.testing.Schedule;
 import java.util.ArrayList;
@@ -12,13 +14,74 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TupleTag;
+import org.joda.time.Instant;
 
-/** Brute-force answers for the sentiment aggregations, written for clarity, not speed. */
-final class SentimentOracle {
+/**
+ * Brute-force answers for the sentiment aggregations, written for clarity, not speed; public for
+ * the integration tests, which feed it the mentions {@link #scored} computes from their texts.
+ */
+public final class SentimentOracle {
   private SentimentOracle() {}
 
+  /**
+   * The mentions {@code score} emits for {@code item}: its own DoFn, set up and called in this
+   * thread, so that a test knows the exact scores a pipeline computes from the same texts. Throws
+   * if the item goes to the failure output.
+   */
+  public static List<ScoredMention> scored(Sentiment.Score score, TextItem item) {
+    TupleTag<ScoredMention> mentions = new TupleTag<>();
+    TupleTag<Failure> failures = new TupleTag<>();
+    Sentiment.ScoreFn fn =
+        new Sentiment.ScoreFn(
+            score.getDictionary(), score.getMethod(), score.effectiveCoreNlp(), score.getMaxTextChars(), mentions, failures);
+    fn.setup();
+    Collect out = new Collect();
+    fn.process(item, out);
+    if (!out.values(failures).isEmpty()) {
+      throw new IllegalStateException("scoring " + item.getId() + " failed: " + out.values(failures));
+    }
+    return out.values(mentions);
+  }
+
+  /** Keeps what a DoFn outputs, per tag. */
+  private static final class Collect implements DoFn.MultiOutputReceiver {
+    private final Map<TupleTag<?>, List<Object>> outputs = new java.util.HashMap<>();
+
+    @SuppressWarnings("unchecked")
+    <T> List<T> values(TupleTag<T> tag) {
+      return (List<T>) outputs.getOrDefault(tag, List.of());
+    }
+
+    @Override
+    public <T> DoFn.OutputReceiver<T> get(TupleTag<T> tag) {
+      List<Object> list = outputs.computeIfAbsent(tag, t -> new ArrayList<>());
+      return new ListReceiver<>(list);
+    }
+
+    @Override
+    public <T> DoFn.OutputReceiver<Row> getRowReceiver(TupleTag<T> tag) {
+      throw new UnsupportedOperationException("rows");
+    }
+  }
+
+  /** Adds every output, whatever its timestamp, to a list. */
+  private record ListReceiver<T>(List<Object> list) implements DoFn.OutputReceiver<T> {
+    @Override
+    public void output(T value) {
+      list.add(value);
+    }
+
+    @Override
+    public void outputWithTimestamp(T value, Instant timestamp) {
+      list.add(value);
+    }
+  }
+
   /** Window key: ticker and window start. */
-  record Key(String ticker, long start) implements Comparable<Key>, java.io.Serializable {
+  public record Key(String ticker, long start) implements Comparable<Key>, java.io.Serializable {
     @Override
     public int compareTo(Key o) {
       int c = ticker.compareTo(o.ticker);
@@ -31,7 +94,7 @@ final class SentimentOracle {
    * window that contains it. A mention is dropped when it arrived after the watermark passed the
    * end of the last window containing its bucket plus the allowed lateness.
    */
-  static Map<Key, TickerWindow> windows(
+  public static Map<Key, TickerWindow> windows(
       List<Schedule.Arrival<ScoredMention>> arrivals, long size, long period, long lateness, int topK) {
     long bucket = java.math.BigInteger.valueOf(size).gcd(java.math.BigInteger.valueOf(period)).longValue();
     Map<Key, List<ScoredMention>> byWindow = new TreeMap<>();
@@ -114,7 +177,7 @@ final class SentimentOracle {
    * Every alert of mentions that are all on time: for each ticker and window start s (a multiple
    * of the period) the current mentions of [s, s + size) against the baseline of [s - baseline, s).
    */
-  static Map<Key, ShiftAlert> alerts(
+  public static Map<Key, ShiftAlert> alerts(
       List<ScoredMention> mentions, long size, long period, long baseline, double zThreshold,
       int minMentions, int minBaselineMentions, double minStddev, int topK) {
     Map<Key, ShiftAlert> out = new TreeMap<>();

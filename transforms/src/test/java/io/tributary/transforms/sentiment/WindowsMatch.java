@@ -13,14 +13,14 @@ import org.apache.beam.sdk.transforms.SerializableFunction;
  * Checks that the last pane of each key equals the oracle's answer, and no other key is present;
  * doubles may differ by 1e-9 (sums are exact, but a mean may be divided in another order).
  */
-final class WindowsMatch<T extends Message> implements SerializableFunction<Iterable<T>, Void> {
+public final class WindowsMatch<T extends Message> implements SerializableFunction<Iterable<T>, Void> {
   private final TreeMap<SentimentOracle.Key, T> expected;
   private final long seed;
   private final SerializableFunction<T, SentimentOracle.Key> key;
   private final SerializableFunction<T, Long> paneIndex;
   private final SerializableFunction<T, T> core;
 
-  WindowsMatch(
+  public WindowsMatch(
       Map<SentimentOracle.Key, T> expected,
       long seed,
       SerializableFunction<T, SentimentOracle.Key> key,
