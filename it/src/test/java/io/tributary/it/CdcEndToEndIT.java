@@ -20,7 +20,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
@@ -28,6 +27,8 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -40,15 +41,11 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.parquet.avro.AvroParquetReader;
-import org.apache.parquet.hadoop.ParquetReader;
-import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -240,7 +237,7 @@ class CdcEndToEndIT {
     /** "dataset op key" of every change, in order. */
     final List<String> changes = new ArrayList<>();
     /** Keys of every row that ever existed, per table. */
-    final Map<Table, Set<String>> keys = new java.util.HashMap<>();
+    final Map<Table, Set<String>> keys = new HashMap<>();
     /** Kafka records the capture should have written: one per change, plus a tombstone per delete. */
     long records;
 
@@ -323,10 +320,12 @@ class CdcEndToEndIT {
       }
     }
     // Features: users' tier and credits, stock quantity per sku; a deleted entity keeps no values.
-    for (String key : w.keys.get(tables.get(4))) {
+    Table userTable = table(tables, "users");
+    Table stockTable = table(tables, "stock");
+    for (String key : w.keys.get(userTable)) {
       expectedFeatures.put("user:" + key, "{}");
     }
-    for (Map<String, Object> row : selectAll(tables.get(4))) {
+    for (Map<String, Object> row : selectAll(userTable)) {
       Map<String, String> f = new TreeMap<>();
       f.put("tier", row.get("tier").toString());
       if (row.get("credits") != null) {
@@ -334,10 +333,10 @@ class CdcEndToEndIT {
       }
       expectedFeatures.put("user:" + row.get("id"), f.toString());
     }
-    for (String key : w.keys.get(tables.get(5))) {
+    for (String key : w.keys.get(stockTable)) {
       expectedFeatures.put("sku:" + key, "{}");
     }
-    for (Map<String, Object> row : selectAll(tables.get(5))) {
+    for (Map<String, Object> row : selectAll(stockTable)) {
       expectedFeatures.put("sku:" + row.get("sku"), Map.of("stock_quantity", row.get("quantity").toString()).toString());
     }
 
@@ -375,7 +374,7 @@ class CdcEndToEndIT {
     try (Stream<Path> files = Files.walk(lake)) {
       for (Path f : (Iterable<Path>) files.filter(p -> p.toString().endsWith(".parquet"))::iterator) {
         String dataset = f.getParent().getParent().getParent().getFileName().toString().replace("table=", "");
-        for (GenericRecord r : read(f)) {
+        for (GenericRecord r : CdcPipelineIT.read(f)) {
           Object key = dataset.startsWith("features_") ? r.get("entity_id") : dataset.equals("stock") ? r.get("sku") : r.get("id");
           actualLake.add(dataset + " " + r.get("_op") + " " + key);
           for (String column : List.of("coupon", "email")) {
@@ -390,6 +389,10 @@ class CdcEndToEndIT {
     assertTrue(lakeDiff.isEmpty(), what + " lake: " + lakeDiff);
     assertEquals(new TreeSet<>(addedColumns), added, what + " added columns in the lake");
     assertEquals(List.of(), deadLetters(dead), what + " dead letters");
+  }
+
+  private static Table table(List<Table> tables, String name) {
+    return tables.stream().filter(t -> t.name.equals(name)).findFirst().orElseThrow();
   }
 
   private static String cacheKey(Table t, String key) {
@@ -434,7 +437,7 @@ class CdcEndToEndIT {
         ResultSet r = s.executeQuery("SELECT * FROM " + t.name)) {
       ResultSetMetaData meta = r.getMetaData();
       while (r.next()) {
-        Map<String, Object> row = new java.util.LinkedHashMap<>();
+        Map<String, Object> row = new LinkedHashMap<>();
         for (int i = 1; i <= meta.getColumnCount(); i++) {
           row.put(meta.getColumnLabel(i), r.getObject(i));
         }
@@ -523,19 +526,6 @@ class CdcEndToEndIT {
       }
     }
     return yaml.append("unrouted: {deadLetter: true}\n").toString();
-  }
-
-  private static List<GenericRecord> read(Path file) throws IOException {
-    List<GenericRecord> out = new ArrayList<>();
-    try (ParquetReader<GenericRecord> reader =
-        AvroParquetReader.<GenericRecord>builder(
-                HadoopInputFile.fromPath(new org.apache.hadoop.fs.Path(file.toUri()), new Configuration()))
-            .build()) {
-      for (GenericRecord r = reader.read(); r != null; r = reader.read()) {
-        out.add(r);
-      }
-    }
-    return out;
   }
 
   private static void run(Db db, String sql) throws SQLException {
