@@ -233,7 +233,8 @@ class CdcPipelineIT {
         .getOrderKey();
   }
 
-  private static List<GenericRecord> read(Path file) throws IOException {
+  /** Every record of a Parquet file. */
+  static List<GenericRecord> read(Path file) throws IOException {
     List<GenericRecord> out = new ArrayList<>();
     try (ParquetReader<GenericRecord> reader =
         AvroParquetReader.<GenericRecord>builder(
