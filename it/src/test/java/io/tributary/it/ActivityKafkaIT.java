@@ -57,14 +57,10 @@ class ActivityKafkaIT {
     Kafka.produce(in, records);
 
     List<String> args =
-        new ArrayList<>(
+        new ArrayList<>(Kafka.boundedSourceArgs(in, records.size()));
+    args.addAll(
             List.of(
                 "--runner=" + runner,
-                "--source=kafka",
-                "--kafkaBootstrapServers=" + Services.kafkaBootstrap(),
-                "--inputTopic=" + in,
-                "--inputOffsetReset=earliest",
-                "--maxInputRecords=" + records.size(),
                 // Generated views are at most 3 s out of order: no view is late.
                 "--maxInputDelaySeconds=5",
                 "--sink=kafka",

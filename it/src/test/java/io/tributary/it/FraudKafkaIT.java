@@ -64,14 +64,10 @@ class FraudKafkaIT {
     Kafka.produce(in, records);
 
     List<String> args =
-        new ArrayList<>(
+        new ArrayList<>(Kafka.boundedSourceArgs(in, records.size()));
+    args.addAll(
             List.of(
                 "--runner=" + runner,
-                "--source=kafka",
-                "--kafkaBootstrapServers=" + Services.kafkaBootstrap(),
-                "--inputTopic=" + in,
-                "--inputOffsetReset=earliest",
-                "--maxInputRecords=" + records.size(),
                 // Generated transactions are at most 2 s out of order: none is late.
                 "--maxInputDelaySeconds=5",
                 "--sink=kafka,postgres",

@@ -33,7 +33,6 @@ import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.joda.time.Duration;
-import org.joda.time.Instant;
 
 /**
  * Web activity transforms: parse page views, rank pages and referrers over sliding windows, and

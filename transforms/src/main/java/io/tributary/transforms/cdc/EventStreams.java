@@ -1,6 +1,5 @@
 package io.tributary.transforms.cdc;
 
-import com.google.protobuf.Message;
 import io.tributary.proto.cdc.ChangeEvent;
 import io.tributary.proto.cdc.Column;
 import io.tributary.proto.cdc.ColumnSchema;
@@ -13,7 +12,7 @@ import io.tributary.proto.cdc.Source;
 import io.tributary.proto.cdc.SourcePosition;
 import io.tributary.proto.cdc.Timestamp;
 import io.tributary.proto.common.Failure;
-import io.tributary.transforms.errors.Failures;
+import io.tributary.transforms.json.ParseJson;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,12 +38,8 @@ import org.apache.beam.sdk.transforms.windowing.PaneInfo;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PCollectionTuple;
-import org.apache.beam.sdk.values.TupleTag;
-import org.apache.beam.sdk.values.TupleTagList;
 import org.apache.beam.sdk.values.TypeDescriptor;
 import org.joda.time.Duration;
-import org.joda.time.Instant;
 
 /**
  * Application logs and IoT sensor readings: parse their JSON ({@link StreamJson}), aggregate
@@ -63,14 +58,25 @@ import org.joda.time.Instant;
 public final class EventStreams {
   private EventStreams() {}
 
-  /** Parses JSON log lines; failures are of step {@value #PARSE_LOGS}. */
-  public static Parse<LogLine> parseLogs() {
-    return new Parse<>(PARSE_LOGS, new LogParser(), LogLine.class);
+  /**
+   * Parses JSON log lines (see {@link StreamJson#parseLog}) stamped with their {@code time};
+   * failures are of step {@value #PARSE_LOGS}. Counters in namespace {@code tributary.cdc.logs}.
+   */
+  public static ParseJson<LogLine> parseLogs() {
+    return ParseJson.of(
+        LogLine.class, PARSE_LOGS, DebeziumChanges.METRICS_NAMESPACE + ".logs",
+        StreamJson::parseLog, LogLine::getTimeMillis);
   }
 
-  /** Parses JSON sensor readings; failures are of step {@value #PARSE_READINGS}. */
-  public static Parse<SensorReading> parseReadings() {
-    return new Parse<>(PARSE_READINGS, new ReadingParser(), SensorReading.class);
+  /**
+   * Parses JSON sensor readings (see {@link StreamJson#parseReading}) stamped with their {@code
+   * time}; failures are of step {@value #PARSE_READINGS}. Counters in namespace {@code
+   * tributary.cdc.sensors}.
+   */
+  public static ParseJson<SensorReading> parseReadings() {
+    return ParseJson.of(
+        SensorReading.class, PARSE_READINGS, DebeziumChanges.METRICS_NAMESPACE + ".sensors",
+        StreamJson::parseReading, SensorReading::getTimeMillis);
   }
 
   /** Per device and metric, 1-minute windows, 1 minute of allowed lateness. */
@@ -94,138 +100,6 @@ public final class EventStreams {
   public static final String PARSE_LOGS = "ParseLogLines";
   /** Step name of reading parsing failures. */
   public static final String PARSE_READINGS = "ParseSensorReadings";
-
-  // ---------------------------------------------------------------------------------------------
-  // Parsing.
-
-  interface Parser<T> extends Serializable {
-    T parse(byte[] payload) throws StreamJson.InvalidRecordException;
-
-    long timeMillis(T value);
-  }
-
-  static final class LogParser implements Parser<LogLine> {
-    @Override
-    public LogLine parse(byte[] payload) throws StreamJson.InvalidRecordException {
-      return StreamJson.parseLog(payload);
-    }
-
-    @Override
-    public long timeMillis(LogLine value) {
-      return value.getTimeMillis();
-    }
-  }
-
-  static final class ReadingParser implements Parser<SensorReading> {
-    @Override
-    public SensorReading parse(byte[] payload) throws StreamJson.InvalidRecordException {
-      return StreamJson.parseReading(payload);
-    }
-
-    @Override
-    public long timeMillis(SensorReading value) {
-      return value.getTimeMillis();
-    }
-  }
-
-  /**
-   * Parses JSON payloads element-wise; every payload comes out parsed and stamped with its {@code
-   * time}, or as a {@link Failure} with the original bytes and the reason (oversized, malformed
-   * JSON, not an object, a missing, empty or mistyped field, an unknown level, a non-finite value,
-   * an unreadable or out-of-range time). Counters {@code <step>.parsed} and {@code <step>.failed}.
-   */
-  public static final class Parse<T extends Message>
-      extends PTransform<PCollection<byte[]>, WithFailures.Result<PCollection<T>, Failure>> {
-    private final String step;
-    private final Parser<T> parser;
-    private final Class<T> type;
-    private final int maxPayloadBytes;
-
-    Parse(String step, Parser<T> parser, Class<T> type) {
-      this(step, parser, type, 64 * 1024);
-    }
-
-    private Parse(String step, Parser<T> parser, Class<T> type, int maxPayloadBytes) {
-      this.step = step;
-      this.parser = parser;
-      this.type = type;
-      this.maxPayloadBytes = maxPayloadBytes;
-    }
-
-    /** Payloads larger than this are failures, unread (default 64 KiB). */
-    public Parse<T> withMaxPayloadBytes(int bytes) {
-      if (bytes <= 0) {
-        throw new IllegalArgumentException(step + ": maxPayloadBytes must be positive, got " + bytes);
-      }
-      return new Parse<>(step, parser, type, bytes);
-    }
-
-    @Override
-    public WithFailures.Result<PCollection<T>, Failure> expand(PCollection<byte[]> input) {
-      TupleTag<T> parsed = new TupleTag<>();
-      TupleTag<Failure> failed = Failures.tag();
-      PCollectionTuple out =
-          input.apply(
-              "Parse",
-              ParDo.of(new ParseFn<>(step, parser, maxPayloadBytes, parsed, failed))
-                  .withOutputTags(parsed, TupleTagList.of(failed)));
-      out.get(parsed).setCoder(ProtoCoder.of(type));
-      out.get(failed).setCoder(Failures.coder());
-      return WithFailures.Result.of(out, parsed, failed);
-    }
-
-    @Override
-    public void populateDisplayData(DisplayData.Builder builder) {
-      super.populateDisplayData(builder);
-      builder.add(DisplayData.item("maxPayloadBytes", maxPayloadBytes));
-    }
-  }
-
-  static final class ParseFn<T> extends DoFn<byte[], T> {
-    private final String step;
-    private final Parser<T> parser;
-    private final int maxPayloadBytes;
-    private final TupleTag<T> parsed;
-    private final TupleTag<Failure> failed;
-    private final Counter parsedCount;
-    private final Counter failedCount;
-
-    ParseFn(String step, Parser<T> parser, int maxPayloadBytes, TupleTag<T> parsed, TupleTag<Failure> failed) {
-      this.step = step;
-      this.parser = parser;
-      this.maxPayloadBytes = maxPayloadBytes;
-      this.parsed = parsed;
-      this.failed = failed;
-      this.parsedCount = Metrics.counter(DebeziumChanges.METRICS_NAMESPACE, step + ".parsed");
-      this.failedCount = Metrics.counter(DebeziumChanges.METRICS_NAMESPACE, step + ".failed");
-    }
-
-    @ProcessElement
-    public void process(@Element byte[] payload, MultiOutputReceiver out) {
-      String reason;
-      if (payload.length > maxPayloadBytes) {
-        reason = "payload of " + payload.length + " bytes exceeds the limit of " + maxPayloadBytes;
-      } else {
-        try {
-          T value = parser.parse(payload);
-          parsedCount.inc();
-          out.get(parsed).outputWithTimestamp(value, Instant.ofEpochMilli(parser.timeMillis(value)));
-          return;
-        } catch (StreamJson.InvalidRecordException e) {
-          reason = e.getMessage();
-        }
-      }
-      failedCount.inc();
-      out.get(failed).output(Failures.of(step, reason, payload));
-    }
-
-    // Event times may precede the timestamps a source assigns.
-    @SuppressWarnings("deprecation")
-    @Override
-    public Duration getAllowedTimestampSkew() {
-      return Duration.millis(Long.MAX_VALUE);
-    }
-  }
 
   // ---------------------------------------------------------------------------------------------
   // Aggregation.

@@ -25,69 +25,51 @@ import java.util.Set;
  */
 public final class StreamJson {
   private static final Set<String> LEVELS = Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL");
-  // The end of year 9999: far inside Beam's timestamp range.
 
   private StreamJson() {}
 
-  /** Why a payload is not a log line or reading; the message names the field or value. */
-  public static final class InvalidRecordException extends Exception {
-    private static final long serialVersionUID = 1L;
-
-    InvalidRecordException(String message) {
-      super(message);
+  public static LogLine parseLog(byte[] payload) throws JsonFields.InvalidRecordException {
+    JsonNode root = JsonFields.readObject(payload);
+    String level = JsonFields.requiredText(root, "level").toUpperCase(Locale.ROOT);
+    if (level.equals("WARNING")) {
+      level = "WARN";
     }
+    if (!LEVELS.contains(level)) {
+      throw new JsonFields.InvalidRecordException(
+          "field 'level' is not a log level: '" + root.get("level").asText() + "'");
+    }
+    JsonNode message = root.get("message");
+    if (message == null || message.isNull()) {
+      throw new JsonFields.InvalidRecordException("missing required field 'message'");
+    }
+    if (!message.isTextual()) {
+      throw new JsonFields.InvalidRecordException(
+          "field 'message' must be a string, got " + message.getNodeType());
+    }
+    return LogLine.newBuilder()
+        .setLevel(level)
+        .setService(JsonFields.requiredText(root, "service"))
+        .setMessage(message.asText())
+        .setTraceId(JsonFields.optionalText(root, "trace_id"))
+        .setTimeMillis(JsonFields.eventTime(root, "time"))
+        .build();
   }
 
-  public static LogLine parseLog(byte[] payload) throws InvalidRecordException {
-    try {
-      JsonNode root = JsonFields.readObject(payload);
-      String level = JsonFields.requiredText(root, "level").toUpperCase(Locale.ROOT);
-      if (level.equals("WARNING")) {
-        level = "WARN";
-      }
-      if (!LEVELS.contains(level)) {
-        throw new InvalidRecordException(
-            "field 'level' is not a log level: '" + root.get("level").asText() + "'");
-      }
-      JsonNode message = root.get("message");
-      if (message == null || message.isNull()) {
-        throw new InvalidRecordException("missing required field 'message'");
-      }
-      if (!message.isTextual()) {
-        throw new InvalidRecordException(
-            "field 'message' must be a string, got " + message.getNodeType());
-      }
-      return LogLine.newBuilder()
-          .setLevel(level)
-          .setService(JsonFields.requiredText(root, "service"))
-          .setMessage(message.asText())
-          .setTraceId(JsonFields.optionalText(root, "trace_id"))
-          .setTimeMillis(JsonFields.eventTime(root, "time"))
-          .build();
-    } catch (JsonFields.InvalidRecordException e) {
-      throw new InvalidRecordException(e.getMessage());
+  public static SensorReading parseReading(byte[] payload) throws JsonFields.InvalidRecordException {
+    JsonNode root = JsonFields.readObject(payload);
+    JsonNode value = root.get("value");
+    if (value == null || value.isNull()) {
+      throw new JsonFields.InvalidRecordException("missing required field 'value'");
     }
-  }
-
-  public static SensorReading parseReading(byte[] payload) throws InvalidRecordException {
-    try {
-      JsonNode root = JsonFields.readObject(payload);
-      JsonNode value = root.get("value");
-      if (value == null || value.isNull()) {
-        throw new InvalidRecordException("missing required field 'value'");
-      }
-      if (!value.isNumber() || !Double.isFinite(value.asDouble())) {
-        throw new InvalidRecordException("field 'value' must be a finite number, got " + value);
-      }
-      return SensorReading.newBuilder()
-          .setDeviceId(JsonFields.requiredText(root, "device_id"))
-          .setMetric(JsonFields.requiredText(root, "metric"))
-          .setValue(value.asDouble())
-          .setUnit(JsonFields.optionalText(root, "unit"))
-          .setTimeMillis(JsonFields.eventTime(root, "time"))
-          .build();
-    } catch (JsonFields.InvalidRecordException e) {
-      throw new InvalidRecordException(e.getMessage());
+    if (!value.isNumber() || !Double.isFinite(value.asDouble())) {
+      throw new JsonFields.InvalidRecordException("field 'value' must be a finite number, got " + value);
     }
+    return SensorReading.newBuilder()
+        .setDeviceId(JsonFields.requiredText(root, "device_id"))
+        .setMetric(JsonFields.requiredText(root, "metric"))
+        .setValue(value.asDouble())
+        .setUnit(JsonFields.optionalText(root, "unit"))
+        .setTimeMillis(JsonFields.eventTime(root, "time"))
+        .build();
   }
 }
