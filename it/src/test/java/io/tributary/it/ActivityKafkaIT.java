@@ -62,13 +62,13 @@ class ActivityKafkaIT {
             List.of(
                 "--runner=" + runner,
                 // Generated views are at most 3 s out of order: no view is late.
-                "--maxInputDelaySeconds=5",
+                "--maxInputDelay=5s",
                 "--sink=kafka",
                 "--outputTopic=" + out,
                 "--deadLetter=kafka",
                 "--deadLetterTopic=" + dead,
-                "--windowSizeSeconds=60",
-                "--windowPeriodSeconds=20",
+                "--windowSize=60s",
+                "--windowPeriod=20s",
                 "--topN=5"));
     if (runner.equals("FlinkRunner")) {
       args.add("--flinkMaster=[local]");

@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tributary.io.redis.RedisSink;
 import io.tributary.pipelines.cdc.CdcOptions;
 import io.tributary.pipelines.cdc.CdcPipeline;
 import io.tributary.pipelines.cdc.ChangeGenerator;
 import io.tributary.proto.cdc.ConnectRecord;
 import io.tributary.testing.Diff;
-import io.tributary.transforms.cdc.RedisSink;
 import io.tributary.transforms.cdc.SourcePositions;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -69,7 +69,7 @@ class FraudKafkaIT {
             List.of(
                 "--runner=" + runner,
                 // Generated transactions are at most 2 s out of order: none is late.
-                "--maxInputDelaySeconds=5",
+                "--maxInputDelay=5s",
                 "--sink=kafka,postgres",
                 "--outputTopic=" + out,
                 "--postgresUrl=" + Services.postgresJdbcUrl(database),

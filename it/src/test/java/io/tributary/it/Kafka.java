@@ -38,6 +38,17 @@ public final class Kafka {
         list.add(new NewTopic(t, 1, (short) 1));
       }
       admin.createTopics(list).all().get();
+      // Wait until every new partition has its leader, so the first produce finds it.
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+      for (String t : topics) {
+        while (admin.describeTopics(List.of(t)).allTopicNames().get().get(t).partitions().stream()
+            .anyMatch(partition -> partition.leader() == null)) {
+          if (System.nanoTime() > deadline) {
+            throw new IllegalStateException("topic " + t + " has no leader after 30 s");
+          }
+          Thread.sleep(50);
+        }
+      }
     }
   }
 
@@ -46,6 +57,14 @@ public final class Kafka {
     Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, Services.kafkaBootstrap());
     p.put(ProducerConfig.ACKS_CONFIG, "all");
+    // Right after a topic is created, the idempotent producer can resend a batch the broker has
+    // already appended and then retry the resulting out-of-order sequence until its delivery
+    // timeout (seen on new partitions of the test broker). One request in flight keeps the order
+    // without it; a duplicate would show as an extra record in the tests' exact comparisons.
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false);
+    p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
+    p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 120_000);
+    p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 300_000);
     try (KafkaProducer<byte[], byte[]> producer =
         new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
       List<Future<?>> sent = new ArrayList<>();

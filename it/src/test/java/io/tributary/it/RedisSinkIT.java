@@ -2,25 +2,26 @@ package io.tributary.it;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.allOf;
+import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.lessThanOrEqualTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
-import io.tributary.proto.cdc.CacheDelete;
-import io.tributary.proto.cdc.CacheLayout;
-import io.tributary.proto.cdc.CacheMutation;
-import io.tributary.proto.cdc.CacheUpsert;
-import io.tributary.proto.cdc.Column;
-import io.tributary.proto.cdc.FeatureRow;
-import io.tributary.proto.cdc.SourcePosition;
+import io.tributary.features.FeatureStore;
+import io.tributary.io.redis.RedisSettings;
+import io.tributary.io.redis.RedisSink;
 import io.tributary.proto.common.Failure;
+import io.tributary.proto.sinks.CacheDelete;
+import io.tributary.proto.sinks.CacheLayout;
+import io.tributary.proto.sinks.CacheUpsert;
+import io.tributary.proto.sinks.FeatureRow;
+import io.tributary.proto.sinks.RedisMutation;
+import io.tributary.proto.values.Column;
+import io.tributary.proto.values.SourcePosition;
 import io.tributary.testing.Diff;
-import io.tributary.transforms.cdc.DebeziumChanges;
-import io.tributary.transforms.cdc.FeatureStore;
-import io.tributary.transforms.cdc.RedisEndpoint;
-import io.tributary.transforms.cdc.RedisSink;
 import io.tributary.transforms.cdc.SourcePositions;
-import io.tributary.transforms.cdc.Values;
+import io.tributary.transforms.values.Values;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -68,8 +69,8 @@ class RedisSinkIT {
     return Pipeline.create(PipelineOptionsFactory.fromArgs(runnerArgs(runner).toArray(String[]::new)).create());
   }
 
-  static RedisEndpoint endpoint() {
-    return RedisEndpoint.of(Services.redisHost(), Services.redisPort());
+  static RedisSettings settings() {
+    return RedisSettings.of(Services.redisHost(), Services.redisPort());
   }
 
   static Jedis jedis() {
@@ -99,7 +100,7 @@ class RedisSinkIT {
             .metrics()
             .queryMetrics(
                 MetricsFilter.builder()
-                    .addNameFilter(MetricNameFilter.named(DebeziumChanges.METRICS_NAMESPACE, name))
+                    .addNameFilter(MetricNameFilter.named(RedisSink.METRICS_NAMESPACE, name))
                     .build())
             .getCounters()) {
       sum += c.getAttempted();
@@ -108,17 +109,17 @@ class RedisSinkIT {
   }
 
   /** One key's history: its changes at increasing positions, a layout and a TTL of its own. */
-  static List<CacheMutation> history(Random random, String key, long[] clock) {
+  static List<RedisMutation> history(Random random, String key, long[] clock) {
     CacheLayout layout = random.nextBoolean() ? CacheLayout.HASH : CacheLayout.STRING_JSON;
     long ttl = random.nextInt(3) == 0 ? 600 : 0;
-    List<CacheMutation> changes = new ArrayList<>();
+    List<RedisMutation> changes = new ArrayList<>();
     int n = 1 + random.nextInt(8);
     for (int i = 0; i < n; i++) {
       clock[0] += 1 + random.nextInt(1000);
       SourcePosition position = SourcePositions.postgres(clock[0] + 7, clock[0], 1);
       if (i > 0 && random.nextInt(4) == 0) {
         changes.add(
-            CacheMutation.newBuilder()
+            RedisMutation.newBuilder()
                 .setRoute("r")
                 .setDelete(
                     CacheDelete.newBuilder()
@@ -135,7 +136,7 @@ class RedisSinkIT {
                 Values.column("total", Values.of(random.nextInt(10_000) / 100.0)),
                 Values.column("note", random.nextBoolean() ? Values.ofNull() : Values.of("n" + i)));
         changes.add(
-            CacheMutation.newBuilder()
+            RedisMutation.newBuilder()
                 .setRoute("r")
                 .setUpsert(
                     CacheUpsert.newBuilder()
@@ -151,18 +152,18 @@ class RedisSinkIT {
   }
 
   /** The final state: per key the newest change's data (absent when deleted) and fence. */
-  static Map<String, String> oracle(List<CacheMutation> all) {
-    Map<String, CacheMutation> newest = new TreeMap<>();
-    for (CacheMutation m : all) {
+  static Map<String, String> oracle(List<RedisMutation> all) {
+    Map<String, RedisMutation> newest = new TreeMap<>();
+    for (RedisMutation m : all) {
       String key = m.hasUpsert() ? m.getUpsert().getKey() : m.getDelete().getKey();
-      CacheMutation seen = newest.get(key);
+      RedisMutation seen = newest.get(key);
       if (seen == null || position(m).compareTo(position(seen)) > 0) {
         newest.put(key, m);
       }
     }
     Map<String, String> state = new TreeMap<>();
-    for (Map.Entry<String, CacheMutation> e : newest.entrySet()) {
-      CacheMutation m = e.getValue();
+    for (Map.Entry<String, RedisMutation> e : newest.entrySet()) {
+      RedisMutation m = e.getValue();
       state.put(e.getKey() + RedisSink.FENCE_SUFFIX, "string " + position(m));
       if (m.hasUpsert()) {
         CacheUpsert u = m.getUpsert();
@@ -182,7 +183,7 @@ class RedisSinkIT {
     return state;
   }
 
-  static String position(CacheMutation m) {
+  static String position(RedisMutation m) {
     return (m.hasUpsert() ? m.getUpsert().getPosition() : m.getDelete().getPosition()).getOrderKey();
   }
 
@@ -192,14 +193,14 @@ class RedisSinkIT {
     for (long seed : SEEDS) {
       String prefix = "cache-it-" + UUID.randomUUID() + ":";
       Random random = new Random(seed);
-      List<CacheMutation> stream = new ArrayList<>();
+      List<RedisMutation> stream = new ArrayList<>();
       long[] clock = {1_000};
       for (int k = 0; k < KEYS; k++) {
         stream.addAll(history(random, "order:" + k, clock));
       }
-      List<CacheMutation> all = new ArrayList<>(stream);
+      List<RedisMutation> all = new ArrayList<>(stream);
       // Duplicates (replays), some several times over, then shuffle everything.
-      for (CacheMutation m : stream) {
+      for (RedisMutation m : stream) {
         for (int d = random.nextInt(4) == 0 ? 1 + random.nextInt(3) : 0; d > 0; d--) {
           all.add(m);
         }
@@ -208,12 +209,11 @@ class RedisSinkIT {
 
       Pipeline p = pipeline(runner);
       PCollection<Failure> failures =
-          p.apply("Changes", Create.of(all).withCoder(ProtoCoder.of(CacheMutation.class)))
+          p.apply("Changes", Create.of(all).withCoder(ProtoCoder.of(RedisMutation.class)))
               .apply(
                   "Cache",
-                  RedisSink.write(endpoint())
+                  RedisSink.write(settings().withBatchSize(7))
                       .withKeyPrefix(prefix)
-                      .withBatchSize(7)
                       .withFenceTtl(Duration.millis(FENCE_TTL_MILLIS)));
       PAssert.that(failures).empty();
       PipelineResult result = p.run();
@@ -232,16 +232,65 @@ class RedisSinkIT {
     }
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"DirectRunner", "FlinkRunner"})
+  void refusedAndInvalidMutationsGoToFailuresWithTheirReason(String runner) {
+    String prefix = "refused-" + runner + "-" + System.nanoTime() + ":";
+    try (Jedis jedis = jedis()) {
+      // A fence key of the wrong type: Redis refuses the script's GET on it.
+      jedis.hset(prefix + "blocked" + RedisSink.FENCE_SUFFIX, "f", "v");
+    }
+    SourcePosition position = SourcePositions.postgres(10, 10, 1);
+    RedisMutation blocked =
+        RedisMutation.newBuilder()
+            .setUpsert(CacheUpsert.newBuilder().setKey("blocked").setPosition(position).addFields(Values.column("a", Values.of(1L))))
+            .build();
+    RedisMutation keyless = RedisMutation.newBuilder().setUpsert(CacheUpsert.newBuilder().setPosition(position)).build();
+    RedisMutation good =
+        RedisMutation.newBuilder()
+            .setUpsert(CacheUpsert.newBuilder().setKey("good").setPosition(position).addFields(Values.column("a", Values.of(2L))))
+            .build();
+    Pipeline p = pipeline(runner);
+    PCollection<Failure> failures =
+        p.apply("Changes", Create.of(blocked, keyless, good).withCoder(ProtoCoder.of(RedisMutation.class)))
+            .apply("Cache", RedisSink.write(settings()).withKeyPrefix(prefix));
+    PAssert.that(failures)
+        .satisfies(
+            fs -> {
+              List<String> reasons = new ArrayList<>();
+              for (Failure f : fs) {
+                assertEquals(RedisSink.STEP, f.getStep());
+                reasons.add(f.getReason());
+                try {
+                  RedisMutation m = RedisMutation.parseFrom(f.getPayload());
+                  assertThat(f.getReason(), m, org.hamcrest.Matchers.anyOf(equalTo(blocked), equalTo(keyless)));
+                } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                  throw new AssertionError(e);
+                }
+              }
+              Collections.sort(reasons);
+              assertEquals(2, reasons.size(), reasons.toString());
+              assertThat(reasons.get(0), org.hamcrest.Matchers.startsWith("Redis refused the write: WRONGTYPE"));
+              assertEquals("cache key is empty", reasons.get(1));
+              return null;
+            });
+    p.run().waitUntilFinish();
+    try (Jedis jedis = jedis()) {
+      assertEquals("{\"a\":2}", jedis.get(prefix + "good"));
+      assertNull(jedis.get(prefix + "blocked"));
+    }
+  }
+
   /** Data TTLs as configured; fences of deletes with the fence TTL; no expiry where none is set. */
-  static void checkTtls(Jedis jedis, String prefix, List<CacheMutation> all, long seed) {
-    Map<String, CacheMutation> newest = new TreeMap<>();
-    for (CacheMutation m : all) {
+  static void checkTtls(Jedis jedis, String prefix, List<RedisMutation> all, long seed) {
+    Map<String, RedisMutation> newest = new TreeMap<>();
+    for (RedisMutation m : all) {
       String key = m.hasUpsert() ? m.getUpsert().getKey() : m.getDelete().getKey();
       if (!newest.containsKey(key) || position(m).compareTo(position(newest.get(key))) > 0) {
         newest.put(key, m);
       }
     }
-    for (Map.Entry<String, CacheMutation> e : newest.entrySet()) {
+    for (Map.Entry<String, RedisMutation> e : newest.entrySet()) {
       String key = prefix + e.getKey();
       long fence = jedis.pttl(key + RedisSink.FENCE_SUFFIX);
       String where = "seed " + seed + " key " + e.getKey();
@@ -320,9 +369,8 @@ class RedisSinkIT {
           p.apply("Rows", Create.of(all).withCoder(ProtoCoder.of(FeatureRow.class)))
               .apply(
                   "Online",
-                  FeatureStore.writeOnline(endpoint())
+                  FeatureStore.writeOnline(settings().withBatchSize(5))
                       .withKeyPrefix(prefix)
-                      .withBatchSize(5)
                       .withTtl(Duration.standardHours(2)));
       PAssert.that(failures).empty();
       p.run().waitUntilFinish();

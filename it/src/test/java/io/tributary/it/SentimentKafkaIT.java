@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
+import io.tributary.pipelines.io.Durations;
 import io.tributary.pipelines.sentiment.SentimentOptions;
 import io.tributary.pipelines.sentiment.SentimentPipeline;
 import io.tributary.proto.sentiment.ScoredMention;
@@ -66,7 +67,7 @@ class SentimentKafkaIT {
   };
   /** The computation: the same for every run and for the oracle's scorer. */
   private static final List<String> COMPUTATION =
-      List.of("--windowSizeMinutes=30", "--windowPeriodMinutes=10", "--baselineMinutes=60");
+      List.of("--windowSize=30m", "--windowPeriod=10m", "--baseline=60m");
 
   private static final String MALFORMED = "{\"id\":\"bad-1\",\"published\":\"yesterday\",\"text\":\"Apple rose.\"}";
 
@@ -106,12 +107,12 @@ class SentimentKafkaIT {
       }
     }
     records.add(ITEMS / 2, MALFORMED.getBytes(UTF_8));
-    long size = computation.getWindowSizeMinutes() * MINUTE;
-    long period = computation.getWindowPeriodMinutes() * MINUTE;
+    long size = Durations.parse(computation.getWindowSize()).getMillis();
+    long period = Durations.parse(computation.getWindowPeriod()).getMillis();
     windows = SentimentOracle.windows(arrivals, size, period, 0, 3);
     alerts =
         SentimentOracle.alerts(
-            mentions, size, period, computation.getBaselineMinutes() * MINUTE, computation.getShiftZScore(),
+            mentions, size, period, Durations.parse(computation.getBaseline()).getMillis(), computation.getShiftZScore(),
             computation.getMinMentions(), computation.getMinBaselineMentions(), computation.getMinStddev(), 3);
     assertThat("mentions (some texts name two companies)", mentions.size(), greaterThan(ITEMS));
     assertThat(

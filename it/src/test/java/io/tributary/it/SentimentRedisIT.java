@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -53,14 +54,15 @@ class SentimentRedisIT {
                 "--runner=" + runner,
                 "--source=files",
                 "--inputFiles=" + dir.resolve("items.jsonl"),
-                "--sink=files",
                 "--outputPath=" + dir.resolve("out"),
                 "--method=finance",
-                "--windowSizeMinutes=3",
-                "--windowPeriodMinutes=1",
-                "--baselineMinutes=3",
-                "--redis=" + Services.redisHost() + ":" + Services.redisPort(),
-                "--redisKeyPrefix=" + prefix));
+                "--windowSize=3m",
+                "--windowPeriod=1m",
+                "--baseline=3m",
+                "--sink=files,redis",
+                "--redisHost=" + Services.redisHost(),
+                "--redisPort=" + Services.redisPort(),
+                "--indexKeyPrefix=" + prefix));
     if (runner.equals("FlinkRunner")) {
       args.add("--flinkMaster=[local]");
       args.add("--parallelism=2");
@@ -93,7 +95,8 @@ class SentimentRedisIT {
                 "weighted", Double.toString(w.getWeightedScore()),
                 "positive", Long.toString(w.getPositive()),
                 "neutral", Long.toString(w.getNeutral()),
-                "negative", Long.toString(w.getNegative())),
+                "negative", Long.toString(w.getNegative()),
+                "__v", String.format(Locale.ROOT, "%020d:%010d", w.getWindowEndMillis(), w.getPane().getIndex())),
             stored,
             "index of " + w.getTicker());
       }

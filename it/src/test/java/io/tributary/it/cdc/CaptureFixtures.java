@@ -47,7 +47,7 @@ import org.apache.kafka.connect.source.SourceRecord;
  * once its record arrived, all earlier ones have (one connector task emits in commit order).
  *
  * <p>Run by {@code CaptureFixturesIT}; {@code -Dtributary.capture.fixtures=<dir>} writes the files
- * there (the committed fixtures live in {@code transforms/src/test/resources/debezium/captured}).
+ * there (the committed fixtures live in {@code transforms/cdc/src/test/resources/debezium/captured}).
  */
 public final class CaptureFixtures {
   static final String POSTGRES = "postgres";

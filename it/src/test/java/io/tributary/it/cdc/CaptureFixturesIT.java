@@ -23,13 +23,13 @@ import org.junit.jupiter.api.Test;
 /**
  * Captures the fixture workload of {@link CaptureFixtures} from the test PostgreSQL and MariaDB and
  * checks that every kind of change came out, and that the fixtures committed under {@code
- * transforms/src/test/resources/debezium/captured} are what the workload yields today (same files:
+ * transforms/cdc/src/test/resources/debezium/captured} are what the workload yields today (same files:
  * topics and kinds in the same order). With {@code -Dtributary.capture.fixtures=<dir>} it writes the
  * fixtures there instead (regeneration; see the README next to them).
  */
 class CaptureFixturesIT {
   private static final Path COMMITTED =
-      Path.of("..", "transforms", "src", "test", "resources", "debezium", "captured");
+      Path.of("..", "transforms", "cdc", "src", "test", "resources", "debezium", "captured");
 
   @Test
   void capturesEveryKindOfChangeAndMatchesTheCommittedFixtures() throws Exception {

@@ -6,8 +6,12 @@ import static org.hamcrest.Matchers.equalTo;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tributary.it.Services;
-import io.tributary.proto.capture.RawChange;
+import io.tributary.proto.cdc.ChangeEvent;
+import io.tributary.proto.cdc.ConnectRecord;
+import io.tributary.transforms.cdc.DebeziumChanges;
+import io.tributary.transforms.cdc.DebeziumJson;
 import io.tributary.transforms.cdc.capture.DebeziumCapture;
+import io.tributary.transforms.values.Values;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -31,6 +35,9 @@ import org.apache.beam.sdk.io.TextIO;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.SimpleFunction;
+import org.apache.beam.sdk.transforms.WithFailures;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TypeDescriptors;
 import org.joda.time.Duration;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -141,13 +148,36 @@ class DebeziumCaptureIT {
     }
     Pipeline p = Pipeline.create(PipelineOptionsFactory.fromArgs(args.toArray(String[]::new)).create());
     Path out = dir.resolve(name);
-    p.apply("Capture", read)
+    PCollection<ConnectRecord> records = p.apply("Capture", read);
+    records
         .apply("Describe", MapElements.via(new Describe()))
-        .apply("Write", TextIO.write().to(out.resolve("part").toString()));
+        .apply("Write", TextIO.write().to(out.resolve("raw").resolve("part").toString()));
+    // What the capture emits is what the change parser reads: every record parses.
+    WithFailures.Result<PCollection<ChangeEvent>, io.tributary.proto.common.Failure> parsed =
+        records.apply("Parse", DebeziumChanges.parse());
+    parsed
+        .output()
+        .apply("DescribeParsed", MapElements.via(new DescribeParsed()))
+        .apply("WriteParsed", TextIO.write().to(out.resolve("parsed").resolve("part").toString()));
+    parsed
+        .failures()
+        .apply("DescribeFailures", MapElements.into(TypeDescriptors.strings()).via(f -> f.getReason()))
+        .apply("WriteFailures", TextIO.write().to(out.resolve("failures").resolve("part").toString()));
     PipelineResult.State state = p.run().waitUntilFinish(Duration.standardMinutes(3));
     assertThat(state, equalTo(PipelineResult.State.DONE));
+    List<String> raw = lines(out.resolve("raw"));
+    assertThat("parse failures", lines(out.resolve("failures")), equalTo(List.of()));
+    assertThat(
+        "parsed changes",
+        lines(out.resolve("parsed")),
+        equalTo(raw.stream().filter(l -> !l.contains(" tombstone ")).toList()));
+    return raw;
+  }
+
+  /** The sorted lines of every file in {@code directory}. */
+  private static List<String> lines(Path directory) throws IOException {
     List<String> lines = new ArrayList<>();
-    try (Stream<Path> files = Files.list(out)) {
+    try (Stream<Path> files = Files.list(directory)) {
       for (Path f : files.toList()) {
         lines.addAll(Files.readAllLines(f));
       }
@@ -155,20 +185,28 @@ class DebeziumCaptureIT {
     return lines.stream().sorted().toList();
   }
 
+  /** {@code "<topic> <op> <id>"} of a parsed change, as {@link Describe} gives for its record. */
+  static final class DescribeParsed extends SimpleFunction<ChangeEvent, String> {
+    @Override
+    public String apply(ChangeEvent e) {
+      return e.getTopic() + " " + DebeziumJson.letter(e.getOp()) + " " + Values.toText(e.getPrimaryKey(0).getValue());
+    }
+  }
+
   /**
    * {@code "<topic> <op> <id>"} or {@code "<topic> tombstone <id>"}, read from the JSON converter
    * bytes (with schemas); fails on a record without a commit timestamp.
    */
-  static final class Describe extends SimpleFunction<RawChange, String> {
+  static final class Describe extends SimpleFunction<ConnectRecord, String> {
     @Override
-    public String apply(RawChange c) {
+    public String apply(ConnectRecord c) {
       if (c.getTimestampMillis() <= 0) {
         throw new IllegalStateException("no commit time: " + c);
       }
       try {
         JsonNode key = JSON.readTree(c.getKey().toByteArray()).get("payload");
-        if (c.getTombstone()) {
-          return c.getTopic() + " tombstone " + key.get("id").asInt() + (c.getValue().isEmpty() ? "" : " with a value");
+        if (!c.hasValue()) {
+          return c.getTopic() + " tombstone " + key.get("id").asInt();
         }
         JsonNode value = JSON.readTree(c.getValue().toByteArray()).get("payload");
         String op = value.get("op").asText();

@@ -8,35 +8,35 @@ import org.apache.beam.sdk.options.StreamingOptions;
 
 /** Options of the web activity pipeline. */
 public interface ActivityOptions extends SourceOptions, SinkOptions, StreamingOptions {
-  @Description("Sliding window length, in seconds.")
-  @Default.Integer(300)
-  int getWindowSizeSeconds();
+  @Description("Sliding window length (e.g. 5m).")
+  @Default.String("5m")
+  String getWindowSize();
 
-  void setWindowSizeSeconds(int seconds);
+  void setWindowSize(String windowSize);
 
-  @Description("How often a window starts and the dashboard refreshes, in seconds.")
-  @Default.Integer(10)
-  int getWindowPeriodSeconds();
+  @Description("How often a window starts and the dashboard refreshes (e.g. 10s).")
+  @Default.String("10s")
+  String getWindowPeriod();
 
-  void setWindowPeriodSeconds(int seconds);
+  void setWindowPeriod(String windowPeriod);
+
+  @Description("How late a view may arrive and still update its windows and sessions (e.g. 0, 30s).")
+  @Default.String("0")
+  String getAllowedLateness();
+
+  void setAllowedLateness(String allowedLateness);
+
+  @Description("Inactivity that ends a user session (e.g. 30m).")
+  @Default.String("30m")
+  String getSessionGap();
+
+  void setSessionGap(String sessionGap);
 
   @Description("How many pages and referrers to rank.")
   @Default.Integer(10)
   int getTopN();
 
   void setTopN(int n);
-
-  @Description("How late, in seconds, a view may arrive and still update its windows and sessions.")
-  @Default.Integer(0)
-  int getAllowedLatenessSeconds();
-
-  void setAllowedLatenessSeconds(int seconds);
-
-  @Description("Inactivity that ends a user session, in minutes.")
-  @Default.Integer(30)
-  int getSessionGapMinutes();
-
-  void setSessionGapMinutes(int minutes);
 
   @Description(
       "Count the distinct users of each window (exact; the costliest part of the rankings).")
@@ -57,6 +57,12 @@ public interface ActivityOptions extends SourceOptions, SinkOptions, StreamingOp
 
   void setEventsPerSecond(int rate);
 
+  @Description("Synthetic source: how far out of order views may be (e.g. 3s).")
+  @Default.String("3s")
+  String getMaxDisorder();
+
+  void setMaxDisorder(String maxDisorder);
+
   @Description("Synthetic source: number of distinct users.")
   @Default.Integer(5000)
   int getUsers();
@@ -68,30 +74,4 @@ public interface ActivityOptions extends SourceOptions, SinkOptions, StreamingOp
   int getPages();
 
   void setPages(int pages);
-
-  @Description("Synthetic source: how far out of order views may be, in milliseconds.")
-  @Default.Integer(3000)
-  int getMaxDisorderMillis();
-
-  void setMaxDisorderMillis(int millis);
-
-  @Description("Synthetic source: the random seed; the same seed gives the same views.")
-  @Default.Long(42)
-  long getSeed();
-
-  void setSeed(long seed);
-
-  @Description(
-      "Synthetic source: stop after this many views (0: run forever, paced in real time). A"
-          + " bounded run is not paced and starts its event times at --startMillis.")
-  @Default.Long(0)
-  long getMaxEvents();
-
-  void setMaxEvents(long events);
-
-  @Description("Synthetic source: event time of the first view of a bounded run, ms since the epoch.")
-  @Default.Long(1_700_000_000_000L)
-  long getStartMillis();
-
-  void setStartMillis(long millis);
 }

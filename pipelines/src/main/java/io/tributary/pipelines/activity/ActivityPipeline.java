@@ -1,10 +1,11 @@
 package io.tributary.pipelines.activity;
 
-import io.tributary.pipelines.io.Synthetic;
+import io.tributary.pipelines.io.Durations;
 import io.tributary.pipelines.io.OptionsCheck;
 import io.tributary.pipelines.io.Routes;
 import io.tributary.pipelines.io.Sinks;
 import io.tributary.pipelines.io.Sources;
+import io.tributary.pipelines.io.Synthetic;
 import io.tributary.proto.activity.ActivitySnapshot;
 import io.tributary.proto.activity.PageView;
 import io.tributary.proto.activity.SessionSummary;
@@ -16,9 +17,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
-import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.WithFailures;
 import org.apache.beam.sdk.values.PCollection;
@@ -51,35 +50,28 @@ public final class ActivityPipeline {
   public static Routes validate(ActivityOptions options) {
     OptionsCheck check = new OptionsCheck();
     Routes routes = Routes.check(options, check);
+    check.slidingWindow(options.getWindowSize(), options.getWindowPeriod());
+    check.duration(options.getAllowedLateness(), "allowedLateness");
+    check.positiveDuration(options.getSessionGap(), "sessionGap");
+    check.duration(options.getMaxDisorder(), "maxDisorder");
     check
-        .requirePositive(options.getWindowSizeSeconds(), "windowSizeSeconds")
-        .requirePositive(options.getWindowPeriodSeconds(), "windowPeriodSeconds")
-        .require(
-            options.getWindowPeriodSeconds() <= options.getWindowSizeSeconds(),
-            "windowPeriodSeconds",
-            options.getWindowPeriodSeconds(),
-            "must not exceed --windowSizeSeconds=" + options.getWindowSizeSeconds())
         .requirePositive(options.getTopN(), "topN")
-        .requireNonNegative(options.getAllowedLatenessSeconds(), "allowedLatenessSeconds")
-        .requirePositive(options.getSessionGapMinutes(), "sessionGapMinutes")
         .requirePositive(options.getEventsPerSecond(), "eventsPerSecond")
         .requirePositive(options.getUsers(), "users")
-        .requirePositive(options.getPages(), "pages")
-        .requireNonNegative(options.getMaxDisorderMillis(), "maxDisorderMillis")
-        .requireNonNegative(options.getMaxEvents(), "maxEvents");
+        .requirePositive(options.getPages(), "pages");
     check.throwIfInvalid();
     return routes;
   }
 
   /** The transforms of the pipeline, from parsed views to results: what tests drive. */
   public static Outputs build(PCollection<PageView> views, ActivityOptions options) {
-    Duration lateness = Duration.standardSeconds(options.getAllowedLatenessSeconds());
+    Duration lateness = Durations.parse(options.getAllowedLateness());
     PCollection<ActivitySnapshot> snapshots =
         views.apply(
             "RankPagesAndReferrers",
             WebActivity.rankSliding()
-                .withSize(Duration.standardSeconds(options.getWindowSizeSeconds()))
-                .withPeriod(Duration.standardSeconds(options.getWindowPeriodSeconds()))
+                .withSize(Durations.parse(options.getWindowSize()))
+                .withPeriod(Durations.parse(options.getWindowPeriod()))
                 .withTopN(options.getTopN())
                 .withAllowedLateness(lateness)
                 .withActiveUsers(options.getActiveUsers())
@@ -88,7 +80,7 @@ public final class ActivityPipeline {
         views.apply(
             "Sessionize",
             WebActivity.sessionize()
-                .withGap(Duration.standardMinutes(options.getSessionGapMinutes()))
+                .withGap(Durations.parse(options.getSessionGap()))
                 .withAllowedLateness(lateness));
     return new Outputs(snapshots, sessions.output(), sessions.failures());
   }
@@ -120,24 +112,12 @@ public final class ActivityPipeline {
       outputs.snapshots().apply("Dashboard", ParDo.of(new ConsoleDashboard.DrawFn()));
       outputs.sessions().apply("DashboardSessions", ParDo.of(new ConsoleDashboard.CountSessionsFn()));
     }
-    if (sinks.contains(Sinks.KAFKA) || sinks.contains(Sinks.FILES)) {
-      PCollection<String> snapshotJson =
-          outputs.snapshots().apply("SnapshotsToJson", ParDo.of(new Sinks.ToJsonFn<ActivitySnapshot>())).setCoder(StringUtf8Coder.of());
-      PCollection<String> sessionJson =
-          outputs.sessions().apply("SessionsToJson", ParDo.of(new Sinks.ToJsonFn<SessionSummary>())).setCoder(StringUtf8Coder.of());
-      if (sinks.contains(Sinks.KAFKA)) {
-        Sinks.toKafka(snapshotJson, "SnapshotsToKafka", options, options.getOutputTopic());
-        Sinks.toKafka(sessionJson, "SessionsToKafka", options, options.getOutputTopic() + ".sessions");
-      }
-      if (sinks.contains(Sinks.FILES)) {
-        Sinks.toFiles(snapshotJson, "SnapshotsToFiles", options, options.getOutputPath(), "snapshots/snapshots");
-        Sinks.toFiles(sessionJson, "SessionsToFiles", options, options.getOutputPath(), "sessions/sessions");
-      }
-    }
+    Sinks.results(outputs.snapshots(), "snapshots", "", routes, options);
+    Sinks.results(outputs.sessions(), "sessions", ".sessions", routes, options);
 
     // 4. Every failure, with its payload and reason, to the dead-letter sink.
     Sinks.failures(
-        PCollectionList.of(parseFailures).and(outputs.failures()).apply("AllFailures", Flatten.pCollections()),
+        Sinks.flattenFailures("AllFailures", PCollectionList.of(parseFailures).and(outputs.failures())),
         routes,
         options);
     return pipeline;
@@ -161,7 +141,7 @@ public final class ActivityPipeline {
             options.getEventsPerSecond(),
             options.getUsers(),
             options.getPages(),
-            options.getMaxDisorderMillis());
+            (int) Durations.parse(options.getMaxDisorder()).getMillis());
     return bounded
         ? Synthetic.bounded(generator, options.getMaxEvents())
         : Synthetic.unbounded(generator);

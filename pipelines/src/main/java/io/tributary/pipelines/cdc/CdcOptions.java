@@ -1,5 +1,6 @@
 package io.tributary.pipelines.cdc;
 
+import io.tributary.pipelines.io.RedisOptions;
 import io.tributary.pipelines.io.SinkOptions;
 import io.tributary.pipelines.io.SourceOptions;
 import org.apache.beam.sdk.options.Default;
@@ -8,9 +9,10 @@ import org.apache.beam.sdk.options.StreamingOptions;
 
 /**
  * Options of the cdc pipeline. With {@code --source=kafka}, {@code --inputTopic} is a Java regular
- * expression of the Debezium topics to read (KafkaIO's topic pattern), e.g. {@code (orders|users)\..*}.
+ * expression of the Debezium topics to read (KafkaIO's topic pattern), e.g. {@code (orders|users)\..*};
+ * with {@code --source=capture}, {@code --captureProperties} configures the embedded Debezium engine.
  */
-public interface CdcOptions extends SourceOptions, SinkOptions, StreamingOptions {
+public interface CdcOptions extends SourceOptions, SinkOptions, RedisOptions, StreamingOptions {
   @Description(
       "Routing rules file (YAML or JSON, see the README); default: the bundled rules of the"
           + " synthetic source's five services.")
@@ -24,35 +26,17 @@ public interface CdcOptions extends SourceOptions, SinkOptions, StreamingOptions
 
   void setLakePath(String path);
 
-  @Description("How much commit time one lake file covers, in seconds.")
-  @Default.Integer(300)
-  int getLakeWindowSeconds();
+  @Description("How much commit time one lake file covers (e.g. 5m).")
+  @Default.String("5m")
+  String getLakeWindow();
 
-  void setLakeWindowSeconds(int seconds);
+  void setLakeWindow(String lakeWindow);
 
-  @Description("Redis host of the cache and the online feature store.")
-  @Default.String("127.0.0.1")
-  String getRedisHost();
+  @Description("How long the fence of a deleted cache row is kept (e.g. 7d; 0: forever).")
+  @Default.String("7d")
+  String getFenceTtl();
 
-  void setRedisHost(String host);
-
-  @Description("Redis port.")
-  @Default.Integer(6379)
-  int getRedisPort();
-
-  void setRedisPort(int port);
-
-  @Description("Redis password (AUTH); empty for none.")
-  @Default.String("")
-  String getRedisPassword();
-
-  void setRedisPassword(String password);
-
-  @Description("Connect to Redis over TLS.")
-  @Default.Boolean(false)
-  boolean getRedisSsl();
-
-  void setRedisSsl(boolean ssl);
+  void setFenceTtl(String fenceTtl);
 
   @Description("Prefix of every cache key (and its fence); empty by default.")
   @Default.String("")
@@ -65,12 +49,6 @@ public interface CdcOptions extends SourceOptions, SinkOptions, StreamingOptions
   String getFeatureKeyPrefix();
 
   void setFeatureKeyPrefix(String prefix);
-
-  @Description("How long the fence of a deleted cache row is kept, in seconds (0: forever).")
-  @Default.Long(7 * 24 * 3600)
-  long getFenceTtlSeconds();
-
-  void setFenceTtlSeconds(long seconds);
 
   @Description(
       "Kafka topics of JSON application log lines (comma-separated; --source=kafka), routed as"
@@ -87,6 +65,22 @@ public interface CdcOptions extends SourceOptions, SinkOptions, StreamingOptions
   String getSensorTopics();
 
   void setSensorTopics(String topics);
+
+  @Description(
+      "With --source=capture: a properties file of the Debezium connector (connector.class,"
+          + " database.hostname, database.port, database.user, database.password, topic.prefix,"
+          + " table.include.list, ...; Debezium's connector documentation lists them). Its 'name'"
+          + " names the engine and keys its offsets (default: the file name).")
+  String getCaptureProperties();
+
+  void setCaptureProperties(String path);
+
+  @Description(
+      "With --source=capture: the file holding the capture's finalized offsets; a new run resumes"
+          + " after them without a new snapshot.")
+  String getCaptureOffsetStore();
+
+  void setCaptureOffsetStore(String path);
 
   @Description("Synthetic source: changes per second of event time.")
   @Default.Integer(20)
@@ -105,22 +99,4 @@ public interface CdcOptions extends SourceOptions, SinkOptions, StreamingOptions
   int getSchemaChangeAt();
 
   void setSchemaChangeAt(int change);
-
-  @Description("Synthetic source: the random seed.")
-  @Default.Long(42)
-  long getSeed();
-
-  void setSeed(long seed);
-
-  @Description("Synthetic source: stop after this many changes (0: run forever, paced in real time).")
-  @Default.Long(0)
-  long getMaxEvents();
-
-  void setMaxEvents(long events);
-
-  @Description("Synthetic source: commit time of the first change of a bounded run.")
-  @Default.Long(1_700_000_000_000L)
-  long getStartMillis();
-
-  void setStartMillis(long millis);
 }

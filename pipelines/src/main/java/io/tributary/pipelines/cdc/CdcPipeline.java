@@ -1,22 +1,26 @@
 package io.tributary.pipelines.cdc;
 
+import io.tributary.features.FeatureStore;
+import io.tributary.io.lake.LakeSink;
+import io.tributary.io.redis.RedisSettings;
+import io.tributary.io.redis.RedisSink;
+import io.tributary.pipelines.io.Durations;
 import io.tributary.pipelines.io.OptionsCheck;
+import io.tributary.pipelines.io.RedisOptions;
 import io.tributary.pipelines.io.Routes;
 import io.tributary.pipelines.io.Sinks;
 import io.tributary.pipelines.io.Sources;
 import io.tributary.pipelines.io.Synthetic;
 import io.tributary.proto.cdc.ChangeEvent;
 import io.tributary.proto.cdc.ConnectRecord;
-import io.tributary.proto.cdc.LakeRow;
 import io.tributary.proto.common.Failure;
+import io.tributary.proto.sinks.LakeRow;
 import io.tributary.transforms.cdc.CdcRouting;
 import io.tributary.transforms.cdc.CdcRules;
 import io.tributary.transforms.cdc.DebeziumChanges;
 import io.tributary.transforms.cdc.EventStreams;
-import io.tributary.transforms.cdc.FeatureStore;
-import io.tributary.transforms.cdc.LakeSink;
-import io.tributary.transforms.cdc.RedisEndpoint;
-import io.tributary.transforms.cdc.RedisSink;
+import io.tributary.transforms.cdc.capture.DebeziumCapture;
+import io.tributary.transforms.values.Values;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -29,7 +33,6 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.extensions.protobuf.ProtoCoder;
 import org.apache.beam.sdk.io.kafka.KafkaIO;
 import org.apache.beam.sdk.io.kafka.KafkaRecord;
@@ -41,10 +44,6 @@ import org.apache.beam.sdk.transforms.WithFailures;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.joda.time.Duration;
-import redis.clients.jedis.Jedis;
-import redis.clients.jedis.JedisPool;
-import redis.clients.jedis.exceptions.JedisException;
 
 /**
  * The cdc pipeline: Debezium change events in; a Parquet changelog lake, a fenced Redis cache of
@@ -56,7 +55,15 @@ import redis.clients.jedis.exceptions.JedisException;
  * tributary cdc --source=kafka --kafkaBootstrapServers=localhost:9092 \
  *     --inputTopic='(orders|users|payments|inventory|shipping)\..*' --rules=rules.yaml \
  *     --logTopics=app-logs --sensorTopics=sensor-readings --redisHost=cache --redisSsl=true
+ * tributary cdc --source=capture --captureProperties=orders-db.properties \
+ *     --captureOffsetStore=/var/lib/tributary/orders-offsets.json --rules=rules.yaml
  * </pre>
+ *
+ * <p>Sources: {@code synthetic} (the default), {@code kafka} (Debezium topics written by Kafka
+ * Connect) or {@code capture}: Debezium's embedded engine reading PostgreSQL or MariaDB/MySQL
+ * directly, without Kafka, configured by a properties file of the connector's own properties
+ * ({@link DebeziumCapture}); its offsets are kept in {@code --captureOffsetStore}, finalized with
+ * Beam's checkpoints, so a restarted pipeline resumes where the last one stopped.
  *
  * <p>Steps: (1) read {@link ConnectRecord}s (synthetic {@link ChangeGenerator}, or Kafka topics
  * matching {@code --inputTopic} with key, value, topic, partition, offset and timestamp) and parse
@@ -70,6 +77,9 @@ import redis.clients.jedis.exceptions.JedisException;
 public final class CdcPipeline {
   /** The bundled rules of the synthetic source. */
   public static final String DEFAULT_RULES = "default-rules.yaml";
+
+  /** The embedded capture source. */
+  public static final String CAPTURE = "capture";
 
   /** Table id of log lines read from --logTopics. */
   public static final String LOGS_STREAM = "app.logs";
@@ -85,20 +95,29 @@ public final class CdcPipeline {
   /** Checks every option (not the servers); throws one exception naming each bad option and value. */
   public static Routes validate(CdcOptions options) {
     OptionsCheck check = new OptionsCheck();
-    Routes routes = Routes.check(options, check);
+    Routes routes = Routes.check(options, check, Set.of(CAPTURE), Set.of());
     check
         .require(!routes.source().equals(Sources.FILES), "source", options.getSource(),
-            "the cdc pipeline reads 'synthetic' or 'kafka' (Debezium records need key and value)")
+            "the cdc pipeline reads 'synthetic', 'kafka' or 'capture' (Debezium records need key and value)")
         .requireSet(options.getLakePath(), "lakePath", "for the data lake")
-        .requirePositive(options.getLakeWindowSeconds(), "lakeWindowSeconds")
-        .requireSet(options.getRedisHost(), "redisHost", "for the cache and the feature store")
-        .require(options.getRedisPort() > 0 && options.getRedisPort() <= 65535, "redisPort",
-            options.getRedisPort(), "must be in 1..65535")
-        .requireNonNegative(options.getFenceTtlSeconds(), "fenceTtlSeconds")
         .requirePositive(options.getEventsPerSecond(), "eventsPerSecond")
         .requirePositive(options.getRowsPerTable(), "rowsPerTable")
-        .requireNonNegative(options.getSchemaChangeAt(), "schemaChangeAt")
-        .requireNonNegative(options.getMaxEvents(), "maxEvents");
+        .requireNonNegative(options.getSchemaChangeAt(), "schemaChangeAt");
+    check.positiveDuration(options.getLakeWindow(), "lakeWindow");
+    check.duration(options.getFenceTtl(), "fenceTtl");
+    RedisOptions.check(options, check);
+    if (routes.source().equals(CAPTURE)) {
+      check.requireSet(options.getCaptureProperties(), "captureProperties", "with --source=capture");
+      check.requireSet(options.getCaptureOffsetStore(), "captureOffsetStore", "with --source=capture");
+      String file = options.getCaptureProperties();
+      if (file != null && !file.isBlank()) {
+        try {
+          CaptureProperties.read(Path.of(file));
+        } catch (IllegalArgumentException e) {
+          check.require(false, "captureProperties", file, e.getMessage());
+        }
+      }
+    }
     if (!routes.source().equals(Sources.KAFKA)) {
       check.require(options.getLogTopics().isBlank(), "logTopics", options.getLogTopics(), "needs --source=kafka");
       check.require(options.getSensorTopics().isBlank(), "sensorTopics", options.getSensorTopics(), "needs --source=kafka");
@@ -128,44 +147,24 @@ public final class CdcPipeline {
   }
 
   /** The Redis of the options. */
-  public static RedisEndpoint redis(CdcOptions options) {
-    return RedisEndpoint.of(options.getRedisHost(), options.getRedisPort())
-        .withPassword(options.getRedisPassword())
-        .withSsl(options.getRedisSsl());
-  }
-
-  /**
-   * Fails fast, naming the options, when Redis does not answer: otherwise the first bundle would
-   * retry and fail deep inside the runner.
-   */
-  static void checkRedis(RedisEndpoint endpoint) {
-    try (JedisPool pool = endpoint.pool();
-        Jedis jedis = pool.getResource()) {
-      jedis.ping();
-    } catch (JedisException e) {
-      throw new IllegalArgumentException(
-          "Redis at "
-              + endpoint
-              + " does not answer ("
-              + e.getMessage()
-              + "): set --redisHost and --redisPort (and --redisPassword / --redisSsl) to a running"
-              + " Redis; `it/services.sh start` starts one and prints its port");
-    }
+  public static RedisSettings redis(CdcOptions options) {
+    return RedisOptions.settings(options);
   }
 
   /** Routing and the three sinks, from parsed changes: what tests drive. */
   public static Outputs build(PCollection<ChangeEvent> changes, CdcOptions options) {
     CdcRouting.Routed routed = changes.apply("Route", CdcRouting.route(rules(options)));
-    RedisEndpoint redis = redis(options);
+    RedisSettings redis = redis(options);
 
     PCollection<LakeRow> offlineFeatures = routed.features().apply("FeaturesToLake", FeatureStore.toLake());
-    PCollectionList.of(routed.lake())
-        .and(offlineFeatures)
-        .apply("LakeRows", Flatten.pCollections())
-        .apply(
-            "Lake",
-            LakeSink.write(options.getLakePath())
-                .withWindow(Duration.standardSeconds(options.getLakeWindowSeconds())));
+    PCollection<Failure> lakeFailures =
+        PCollectionList.of(routed.lake())
+            .and(offlineFeatures)
+            .apply("LakeRows", Flatten.pCollections())
+            .apply(
+                "Lake",
+                LakeSink.write(options.getLakePath()).withWindow(Durations.parse(options.getLakeWindow())))
+            .failures();
     PCollection<Failure> cacheFailures =
         routed
             .cache()
@@ -173,23 +172,22 @@ public final class CdcPipeline {
                 "Cache",
                 RedisSink.write(redis)
                     .withKeyPrefix(options.getCacheKeyPrefix())
-                    .withFenceTtl(Duration.standardSeconds(options.getFenceTtlSeconds())));
+                    .withFenceTtl(Durations.parse(options.getFenceTtl())));
     PCollection<Failure> featureFailures =
         routed
             .features()
             .apply("OnlineFeatures", FeatureStore.writeOnline(redis).withKeyPrefix(options.getFeatureKeyPrefix()));
     PCollection<Failure> failures =
-        PCollectionList.of(routed.failures())
-            .and(cacheFailures)
-            .and(featureFailures)
-            .apply("SinkFailures", Flatten.pCollections());
+        Sinks.flattenFailures(
+            "SinkFailures",
+            PCollectionList.of(routed.failures()).and(lakeFailures).and(cacheFailures).and(featureFailures));
     return new Outputs(routed, failures);
   }
 
   /** The whole pipeline for the options: read, parse, route, write. */
   public static Pipeline create(CdcOptions options) {
     Routes routes = validate(options);
-    checkRedis(redis(options));
+    RedisOptions.reachableSettings(options);
     Pipeline pipeline = Pipeline.create(options);
 
     // 1. Read Debezium records (and, from Kafka, logs and sensor readings) as change events.
@@ -202,6 +200,8 @@ public final class CdcPipeline {
               options.getMaxEvents() > 0
                   ? Synthetic.bounded(generator, options.getMaxEvents())
                   : Synthetic.unbounded(generator));
+    } else if (routes.source().equals(CAPTURE)) {
+      records = pipeline.apply("Capture", capture(options));
     } else {
       records = readKafka(pipeline, "ReadDebezium", options, options.getInputTopic());
     }
@@ -241,19 +241,10 @@ public final class CdcPipeline {
     if (sinks.contains(Sinks.CONSOLE)) {
       changes.apply("PrintChanges", ParDo.of(new PrintChangeFn()));
     }
-    if (sinks.contains(Sinks.KAFKA) || sinks.contains(Sinks.FILES)) {
-      PCollection<String> json =
-          changes.apply("ChangesToJson", ParDo.of(new Sinks.ToJsonFn<ChangeEvent>())).setCoder(StringUtf8Coder.of());
-      if (sinks.contains(Sinks.KAFKA)) {
-        Sinks.toKafka(json, "ChangesToKafka", options, options.getOutputTopic());
-      }
-      if (sinks.contains(Sinks.FILES)) {
-        Sinks.toFiles(json, "ChangesToFiles", options, options.getOutputPath(), "changes/changes");
-      }
-    }
+    Sinks.results(changes, "changes", "", routes, options);
 
     // 4. Every failure, with its payload and reason, to the dead-letter sink.
-    Sinks.failures(PCollectionList.of(failureLists).apply("AllFailures", Flatten.pCollections()), routes, options);
+    Sinks.failures(Sinks.flattenFailures("AllFailures", PCollectionList.of(failureLists)), routes, options);
     return pipeline;
   }
 
@@ -275,6 +266,21 @@ public final class CdcPipeline {
         options.getSchemaChangeAt());
   }
 
+  /**
+   * The embedded capture of {@code --captureProperties}, its offsets in {@code
+   * --captureOffsetStore}; bounded by {@code --maxInputRecords} when set.
+   */
+  static DebeziumCapture.Read capture(CdcOptions options) {
+    DebeziumCapture.Read read =
+        DebeziumCapture.read()
+            .withConnectorProperties(CaptureProperties.read(Path.of(options.getCaptureProperties())))
+            .withOffsetStore(options.getCaptureOffsetStore());
+    if (options.getMaxInputRecords() > 0) {
+      read = read.withMaxRecords(options.getMaxInputRecords());
+    }
+    return read;
+  }
+
   /** A regular expression matching exactly the comma-separated topics. */
   static String topicsPattern(String topics) {
     List<String> quoted = new ArrayList<>();
@@ -288,7 +294,7 @@ public final class CdcPipeline {
 
   /**
    * Kafka records of the topics matching {@code pattern} as ConnectRecords, stamped with their
-   * Kafka create time (the watermark trails it by --maxInputDelaySeconds); the change parser
+   * Kafka create time (the watermark trails it by --maxInputDelay); the change parser
    * restamps Debezium records with their commit time.
    */
   static KafkaIO.Read<byte[], byte[]> kafkaRead(CdcOptions options, String pattern) {
@@ -300,7 +306,7 @@ public final class CdcPipeline {
             .withValueDeserializer(ByteArrayDeserializer.class)
             .withConsumerConfigUpdates(
                 Map.of("auto.offset.reset", options.getInputOffsetReset().trim().toLowerCase(Locale.ROOT)))
-            .withCreateTime(Duration.standardSeconds(options.getMaxInputDelaySeconds()));
+            .withCreateTime(Durations.parse(options.getMaxInputDelay()));
     if (options.getMaxInputRecords() > 0) {
       read = read.withMaxNumRecords(options.getMaxInputRecords());
     }
@@ -348,11 +354,11 @@ public final class CdcPipeline {
     @ProcessElement
     public void process(@Element ChangeEvent e) {
       StringBuilder key = new StringBuilder();
-      for (io.tributary.proto.cdc.Column c : e.getPrimaryKeyList()) {
+      for (io.tributary.proto.values.Column c : e.getPrimaryKeyList()) {
         key.append(key.length() == 0 ? "" : ",")
             .append(c.getName())
             .append('=')
-            .append(io.tributary.transforms.cdc.Values.toText(c.getValue()));
+            .append(io.tributary.transforms.values.Values.toText(c.getValue()));
       }
       System.out.printf(
           Locale.ROOT,

@@ -8,11 +8,23 @@ import org.apache.beam.sdk.options.StreamingOptions;
 
 /** Options of the fraud pipeline. */
 public interface FraudOptions extends SourceOptions, SinkOptions, StreamingOptions {
-  @Description("Length of the spending history each transaction is compared with, in minutes.")
-  @Default.Integer(60)
-  int getWindowMinutes();
+  @Description("Length of the spending history each transaction is compared with (e.g. 1h, 90m).")
+  @Default.String("1h")
+  String getWindowSize();
 
-  void setWindowMinutes(int minutes);
+  void setWindowSize(String windowSize);
+
+  @Description("How late a transaction may arrive behind the watermark and still be scored in order (e.g. 0, 30s); every alert waits this long.")
+  @Default.String("0")
+  String getAllowedLateness();
+
+  void setAllowedLateness(String allowedLateness);
+
+  @Description("How long an idle card remembers how far it was scored (e.g. 24h).")
+  @Default.String("24h")
+  String getStateRetention();
+
+  void setStateRetention(String stateRetention);
 
   @Description("Flag a transaction whose amount exceeds this multiple of the card's mean.")
   @Default.Double(3.0)
@@ -25,20 +37,6 @@ public interface FraudOptions extends SourceOptions, SinkOptions, StreamingOptio
   int getMinHistory();
 
   void setMinHistory(int transactions);
-
-  @Description(
-      "How late, in seconds, a transaction may arrive behind the watermark and still be scored in"
-          + " order; every alert waits this long.")
-  @Default.Integer(0)
-  int getAllowedLatenessSeconds();
-
-  void setAllowedLatenessSeconds(int seconds);
-
-  @Description("How long an idle card remembers how far it was scored, in hours.")
-  @Default.Integer(24)
-  int getStateRetentionHours();
-
-  void setStateRetentionHours(int hours);
 
   @Description("PostgreSQL JDBC URL of the alerts table (with --sink=postgres).")
   String getPostgresUrl();
@@ -69,6 +67,12 @@ public interface FraudOptions extends SourceOptions, SinkOptions, StreamingOptio
 
   void setEventsPerSecond(int rate);
 
+  @Description("Synthetic source: how far out of order transactions may be (e.g. 2s).")
+  @Default.String("2s")
+  String getMaxDisorder();
+
+  void setMaxDisorder(String maxDisorder);
+
   @Description("Synthetic source: number of cards.")
   @Default.Integer(5000)
   int getCards();
@@ -80,30 +84,4 @@ public interface FraudOptions extends SourceOptions, SinkOptions, StreamingOptio
   double getFraudRate();
 
   void setFraudRate(double rate);
-
-  @Description("Synthetic source: how far out of order transactions may be, in milliseconds.")
-  @Default.Integer(2000)
-  int getMaxDisorderMillis();
-
-  void setMaxDisorderMillis(int millis);
-
-  @Description("Synthetic source: the random seed; the same seed gives the same transactions.")
-  @Default.Long(42)
-  long getSeed();
-
-  void setSeed(long seed);
-
-  @Description(
-      "Synthetic source: stop after this many transactions (0: run forever, paced in real time),"
-          + " then print the rule's precision and recall on the injected fraud.")
-  @Default.Long(0)
-  long getMaxEvents();
-
-  void setMaxEvents(long events);
-
-  @Description("Synthetic source: event time of the first transaction of a bounded run.")
-  @Default.Long(1_700_000_000_000L)
-  long getStartMillis();
-
-  void setStartMillis(long millis);
 }

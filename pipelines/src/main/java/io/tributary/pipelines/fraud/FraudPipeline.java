@@ -1,5 +1,6 @@
 package io.tributary.pipelines.fraud;
 
+import io.tributary.pipelines.io.Durations;
 import io.tributary.pipelines.io.OptionsCheck;
 import io.tributary.pipelines.io.Routes;
 import io.tributary.pipelines.io.Sinks;
@@ -14,17 +15,14 @@ import io.tributary.transforms.fraud.Fraud;
 import java.util.Set;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.Create;
-import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.WithFailures;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
-import org.joda.time.Duration;
 
 /**
  * The fraud pipeline: card transactions in; alerts for amounts far above the card's recent
@@ -59,25 +57,24 @@ public final class FraudPipeline {
   public static Routes validate(FraudOptions options) {
     OptionsCheck check = new OptionsCheck();
     Routes routes = Routes.check(options, check, POSTGRES);
+    check.positiveDuration(options.getWindowSize(), "windowSize");
+    check.duration(options.getAllowedLateness(), "allowedLateness");
+    check.duration(options.getStateRetention(), "stateRetention");
+    check.duration(options.getMaxDisorder(), "maxDisorder");
     check
-        .requirePositive(options.getWindowMinutes(), "windowMinutes")
         .require(
             options.getThreshold() > 0 && !Double.isInfinite(options.getThreshold()),
             "threshold",
             options.getThreshold(),
             "must be a positive number")
         .requirePositive(options.getMinHistory(), "minHistory")
-        .requireNonNegative(options.getAllowedLatenessSeconds(), "allowedLatenessSeconds")
-        .requireNonNegative(options.getStateRetentionHours(), "stateRetentionHours")
         .requirePositive(options.getEventsPerSecond(), "eventsPerSecond")
         .requirePositive(options.getCards(), "cards")
         .require(
             options.getFraudRate() >= 0 && options.getFraudRate() < 1,
             "fraudRate",
             options.getFraudRate(),
-            "must be in [0, 1)")
-        .requireNonNegative(options.getMaxDisorderMillis(), "maxDisorderMillis")
-        .requireNonNegative(options.getMaxEvents(), "maxEvents");
+            "must be in [0, 1)");
     if (routes.sinks().contains(POSTGRES)) {
       check
           .requireSet(options.getPostgresUrl(), "postgresUrl", "with --sink=postgres")
@@ -94,11 +91,11 @@ public final class FraudPipeline {
   /** The scoring transform the options describe. */
   public static Fraud.Score score(FraudOptions options) {
     return Fraud.score()
-        .withWindow(Duration.standardMinutes(options.getWindowMinutes()))
+        .withWindow(Durations.parse(options.getWindowSize()))
         .withThreshold(options.getThreshold())
         .withMinHistory(options.getMinHistory())
-        .withAllowedLateness(Duration.standardSeconds(options.getAllowedLatenessSeconds()))
-        .withStateRetention(Duration.standardHours(options.getStateRetentionHours()));
+        .withAllowedLateness(Durations.parse(options.getAllowedLateness()))
+        .withStateRetention(Durations.parse(options.getStateRetention()));
   }
 
   /** The transforms of the pipeline, from parsed transactions to results: what tests drive. */
@@ -138,26 +135,8 @@ public final class FraudPipeline {
     if (sinks.contains(Sinks.CONSOLE)) {
       outputs.alerts().apply("PrintAlerts", ParDo.of(new ConsoleAlerts.PrintFn()));
     }
-    if (sinks.contains(Sinks.KAFKA) || sinks.contains(Sinks.FILES)) {
-      PCollection<String> alertJson =
-          outputs
-              .alerts()
-              .apply("AlertsToJson", ParDo.of(new Sinks.ToJsonFn<FraudAlert>()))
-              .setCoder(StringUtf8Coder.of());
-      PCollection<String> featureJson =
-          outputs
-              .scored()
-              .apply("FeaturesToJson", ParDo.of(new Sinks.ToJsonFn<ScoredTransaction>()))
-              .setCoder(StringUtf8Coder.of());
-      if (sinks.contains(Sinks.KAFKA)) {
-        Sinks.toKafka(alertJson, "AlertsToKafka", options, options.getOutputTopic());
-        Sinks.toKafka(featureJson, "FeaturesToKafka", options, options.getOutputTopic() + ".features");
-      }
-      if (sinks.contains(Sinks.FILES)) {
-        Sinks.toFiles(alertJson, "AlertsToFiles", options, options.getOutputPath(), "alerts/alerts");
-        Sinks.toFiles(featureJson, "FeaturesToFiles", options, options.getOutputPath(), "features/features");
-      }
-    }
+    Sinks.results(outputs.alerts(), "alerts", "", routes, options);
+    Sinks.results(outputs.scored(), "features", ".features", routes, options);
     if (sinks.contains(POSTGRES)) {
       PostgresAlerts.createTable(options);
       outputs.alerts().apply("AlertsToPostgres", PostgresAlerts.write(options));
@@ -165,9 +144,7 @@ public final class FraudPipeline {
 
     // 4. Every failure, with its payload and reason, to the dead-letter sink.
     Sinks.failures(
-        PCollectionList.of(parseFailures)
-            .and(outputs.failures())
-            .apply("AllFailures", Flatten.pCollections()),
+        Sinks.flattenFailures("AllFailures", PCollectionList.of(parseFailures).and(outputs.failures())),
         routes,
         options);
     return pipeline;
@@ -196,7 +173,7 @@ public final class FraudPipeline {
         options.getEventsPerSecond(),
         options.getCards(),
         options.getFraudRate(),
-        options.getMaxDisorderMillis());
+        (int) Durations.parse(options.getMaxDisorder()).getMillis());
   }
 
   private static PTransform<PBegin, PCollection<Transaction>> synthetic(

@@ -3,6 +3,7 @@ package io.tributary.pipelines.io;
 import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Set;
+import org.joda.time.Duration;
 
 /**
  * Collects every problem with a pipeline's options before the pipeline is built, so that one run
@@ -36,6 +37,39 @@ public final class OptionsCheck {
   /** Records a problem if {@code value} is negative. */
   public OptionsCheck requireNonNegative(long value, String option) {
     return require(value >= 0, option, value, "must not be negative");
+  }
+
+  /**
+   * Parses a duration option ({@link Durations}); records a problem and returns zero when it is
+   * not one.
+   */
+  public Duration duration(String value, String option) {
+    try {
+      return Durations.parse(value);
+    } catch (IllegalArgumentException e) {
+      problems.add("--" + option + "=" + value + ": " + e.getMessage());
+      return Duration.ZERO;
+    }
+  }
+
+  /** Parses a duration option that must be longer than zero. */
+  public Duration positiveDuration(String value, String option) {
+    Duration d = duration(value, option);
+    if (!d.isLongerThan(Duration.ZERO) && Durations.isDuration(value)) {
+      problems.add("--" + option + "=" + value + ": must be longer than zero");
+    }
+    return d;
+  }
+
+  /**
+   * Checks {@code --windowSize} and {@code --windowPeriod} of a sliding window: both longer than
+   * zero, the period at most the size.
+   */
+  public OptionsCheck slidingWindow(String size, String period) {
+    Duration s = positiveDuration(size, "windowSize");
+    Duration p = positiveDuration(period, "windowPeriod");
+    return require(
+        s.isEqual(Duration.ZERO) || !p.isLongerThan(s), "windowPeriod", period, "must not exceed --windowSize=" + size);
   }
 
   /**

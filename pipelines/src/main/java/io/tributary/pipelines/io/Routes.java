@@ -14,9 +14,20 @@ public record Routes(String source, Set<String> sinks, String deadLetter) {
    */
   public static <O extends SourceOptions & SinkOptions> Routes check(
       O options, OptionsCheck check, String... extraSinks) {
+    return check(options, check, Set.of(), Set.of(extraSinks));
+  }
+
+  /** As {@link #check(SourceOptions, OptionsCheck, String...)}, with the pipeline's own sources too. */
+  public static <O extends SourceOptions & SinkOptions> Routes check(
+      O options, OptionsCheck check, Set<String> extraSources, Set<String> extraSinks) {
     return new Routes(
-        Sources.check(options, check),
-        Sinks.check(options, check, Set.of(extraSinks)),
+        Sources.check(options, check, extraSources),
+        Sinks.check(options, check, extraSinks),
         Sinks.checkDeadLetter(options, check));
+  }
+
+  /** Whether results go to Kafka or files, as JSON. */
+  public boolean json() {
+    return sinks.contains(Sinks.KAFKA) || sinks.contains(Sinks.FILES);
   }
 }

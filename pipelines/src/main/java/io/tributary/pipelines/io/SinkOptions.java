@@ -23,11 +23,11 @@ public interface SinkOptions extends KafkaOptions {
 
   void setOutputPath(String path);
 
-  @Description("Length of the windows that group file output into files, in seconds.")
-  @Default.Integer(60)
-  int getFileWindowSeconds();
+  @Description("Length of the windows that group file output into files (e.g. 60s).")
+  @Default.String("60s")
+  String getFileWindow();
 
-  void setFileWindowSeconds(int seconds);
+  void setFileWindow(String window);
 
   @Description(
       "Where failures (unparseable input, events beyond the allowed lateness) go: 'log' (one"

@@ -11,10 +11,14 @@ import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.TextIO;
 import org.apache.beam.sdk.io.kafka.KafkaIO;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.windowing.DefaultTrigger;
 import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.joda.time.Duration;
 import org.slf4j.Logger;
@@ -43,7 +47,7 @@ public final class Sinks {
     if (sinks.contains(FILES)) {
       check.requireSet(options.getOutputPath(), "outputPath", "with --sink=files");
     }
-    check.requirePositive(options.getFileWindowSeconds(), "fileWindowSeconds");
+    check.positiveDuration(options.getFileWindow(), "fileWindow");
     return sinks;
   }
 
@@ -88,10 +92,10 @@ public final class Sinks {
 
   /**
    * Writes JSON lines under {@code directory/prefix}, one file per window of {@code
-   * --fileWindowSeconds} (bounded or unbounded input alike).
+   * --fileWindow} (bounded or unbounded input alike).
    */
   public static void toFiles(PCollection<String> json, String name, SinkOptions options, String directory, String prefix) {
-    json.apply(name + "/Window", Window.into(FixedWindows.of(Duration.standardSeconds(options.getFileWindowSeconds()))))
+    json.apply(name + "/Window", Window.into(FixedWindows.of(Durations.parse(options.getFileWindow()))))
         .apply(
             name + "/Write",
             TextIO.write()
@@ -99,6 +103,49 @@ public final class Sinks {
                 .withSuffix(".jsonl")
                 .withWindowedWrites()
                 .withNumShards(1));
+  }
+
+  /**
+   * Writes one kind of result where the routes say, as JSON lines: to {@code <--outputTopic><topic
+   * suffix>} with a kafka sink and under {@code <--outputPath>/<kind>/<kind>-*.jsonl} with a files
+   * sink; nothing otherwise. {@code kind} also names the steps, e.g. {@code alerts}.
+   */
+  public static <T extends Message> void results(
+      PCollection<T> results, String kind, String topicSuffix, Routes routes, SinkOptions options) {
+    if (!routes.json()) {
+      return;
+    }
+    String name = Character.toUpperCase(kind.charAt(0)) + kind.substring(1);
+    PCollection<String> json =
+        results.apply(name + "ToJson", ParDo.of(new ToJsonFn<T>())).setCoder(StringUtf8Coder.of());
+    if (routes.sinks().contains(KAFKA)) {
+      toKafka(json, name + "ToKafka", options, options.getOutputTopic() + topicSuffix);
+    }
+    if (routes.sinks().contains(FILES)) {
+      toFiles(json, name + "ToFiles", options, options.getOutputPath(), kind + "/" + kind);
+    }
+  }
+
+  /**
+   * Failures of any windowing as one collection: each input is moved to the global window with the
+   * default trigger first, since failures of windowed or triggered steps (e.g. a Redis writer after
+   * sliding windows with late firings) cannot be flattened with unwindowed ones. Elements keep
+   * their timestamps.
+   */
+  public static PCollection<Failure> flattenFailures(String name, PCollectionList<Failure> failures) {
+    PCollectionList<Failure> global = PCollectionList.empty(failures.getPipeline());
+    int i = 0;
+    for (PCollection<Failure> f : failures.getAll()) {
+      global =
+          global.and(
+              f.apply(
+                  name + "/Global" + i++,
+                  Window.<Failure>into(new GlobalWindows())
+                      .triggering(DefaultTrigger.of())
+                      .withAllowedLateness(Duration.ZERO)
+                      .discardingFiredPanes()));
+    }
+    return global.apply(name, Flatten.pCollections());
   }
 
   /** Writes failures to the routes' dead-letter target: log, Kafka or files, as JSON. */

@@ -3,8 +3,11 @@ package io.tributary.pipelines.io;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 
-/** Where a pipeline reads its input: the same choices for every Tributary pipeline. */
-public interface SourceOptions extends KafkaOptions {
+/**
+ * Where a pipeline reads its input: the same choices for every Tributary pipeline (a pipeline may
+ * add its own, such as the cdc pipeline's embedded capture).
+ */
+public interface SourceOptions extends KafkaOptions, SyntheticOptions {
   @Description(
       "Input: 'synthetic' (generated in the pipeline, the default), 'kafka' (JSON records of"
           + " --inputTopic) or 'files' (JSON lines matching --inputFiles).")
@@ -32,12 +35,12 @@ public interface SourceOptions extends KafkaOptions {
   void setEventTimeField(String field);
 
   @Description(
-      "How far out of order Kafka input may be, in seconds: the watermark trails the largest event"
+      "How far out of order Kafka input may be (e.g. 30s): the watermark trails the largest event"
           + " time read by this much.")
-  @Default.Integer(30)
-  int getMaxInputDelaySeconds();
+  @Default.String("30s")
+  String getMaxInputDelay();
 
-  void setMaxInputDelaySeconds(int seconds);
+  void setMaxInputDelay(String delay);
 
   @Description(
       "Where Kafka input starts when its consumer group has no committed offset: 'latest' (only"

@@ -30,28 +30,34 @@ public final class Sources {
 
   private Sources() {}
 
-  /** Checks the source options; the chosen source is returned. */
-  static String check(SourceOptions options, OptionsCheck check) {
-    Set<String> chosen = check.choices(options.getSource(), "source", Set.of(SYNTHETIC, KAFKA, FILES));
+  /**
+   * Checks the source options; the chosen source is returned. {@code extraSources} are the
+   * pipeline's own sources beside synthetic, kafka and files; the pipeline checks their options.
+   */
+  static String check(SourceOptions options, OptionsCheck check, Set<String> extraSources) {
+    Set<String> allowed = new java.util.TreeSet<>(extraSources);
+    allowed.addAll(Set.of(SYNTHETIC, KAFKA, FILES));
+    Set<String> chosen = check.choices(options.getSource(), "source", allowed);
     check.require(chosen.size() <= 1, "source", options.getSource(), "choose exactly one source");
     String source = chosen.isEmpty() ? SYNTHETIC : chosen.iterator().next();
     if (source.equals(KAFKA)) {
       check.requireSet(options.getKafkaBootstrapServers(), "kafkaBootstrapServers", "with --source=kafka");
       check.requireSet(options.getInputTopic(), "inputTopic", "with --source=kafka");
-      check.requireNonNegative(options.getMaxInputDelaySeconds(), "maxInputDelaySeconds");
+      check.duration(options.getMaxInputDelay(), "maxInputDelay");
       check.requireNonNegative(options.getMaxInputRecords(), "maxInputRecords");
       check.choices(options.getInputOffsetReset(), "inputOffsetReset", Set.of("earliest", "latest"));
     }
     if (source.equals(FILES)) {
       check.requireSet(options.getInputFiles(), "inputFiles", "with --source=files");
     }
+    check.requireNonNegative(options.getMaxEvents(), "maxEvents");
     return source;
   }
 
   /**
    * The raw records of a kafka or files source. Kafka records are timestamped with the event time
    * in their JSON (field {@code --eventTimeField}) and the watermark trails the largest one by
-   * {@code --maxInputDelaySeconds}; a record without a readable event time keeps its Kafka
+   * {@code --maxInputDelay}; a record without a readable event time keeps its Kafka
    * timestamp (it still reaches the parser, which reports it). A Kafka tombstone becomes an empty
    * payload, which the parser reports.
    */
@@ -78,7 +84,7 @@ public final class Sources {
             .withTimestampPolicyFactory(
                 new EventTimePolicyFactory(
                     options.getEventTimeField(),
-                    Duration.standardSeconds(options.getMaxInputDelaySeconds())));
+                    Durations.parse(options.getMaxInputDelay())));
     if (options.getMaxInputRecords() > 0) {
       read = read.withMaxNumRecords(options.getMaxInputRecords());
     }

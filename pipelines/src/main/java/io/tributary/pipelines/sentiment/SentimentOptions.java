@@ -1,5 +1,6 @@
 package io.tributary.pipelines.sentiment;
 
+import io.tributary.pipelines.io.RedisOptions;
 import io.tributary.pipelines.io.SinkOptions;
 import io.tributary.pipelines.io.SourceOptions;
 import org.apache.beam.sdk.options.Default;
@@ -7,7 +8,43 @@ import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.StreamingOptions;
 
 /** Options of the market sentiment pipeline. */
-public interface SentimentOptions extends SourceOptions, SinkOptions, StreamingOptions {
+public interface SentimentOptions extends SourceOptions, SinkOptions, RedisOptions, StreamingOptions {
+  @Description("Length of each ticker window (e.g. 1h).")
+  @Default.String("1h")
+  String getWindowSize();
+
+  void setWindowSize(String windowSize);
+
+  @Description("How often a ticker window starts (e.g. 5m); at most --windowSize.")
+  @Default.String("5m")
+  String getWindowPeriod();
+
+  void setWindowPeriod(String windowPeriod);
+
+  @Description("Trailing history each window is compared with for shift alerts (e.g. 6h); a multiple of --windowPeriod.")
+  @Default.String("6h")
+  String getBaseline();
+
+  void setBaseline(String baseline);
+
+  @Description("How late a mention may arrive and still revise its windows (e.g. 0, 1m).")
+  @Default.String("0")
+  String getAllowedLateness();
+
+  void setAllowedLateness(String allowedLateness);
+
+  @Description("With --sink=redis: prefix of the latest index per ticker, hash <prefix><TICKER>, and of the set <prefix>tickers.")
+  @Default.String("tributary:sentiment:")
+  String getIndexKeyPrefix();
+
+  void setIndexKeyPrefix(String prefix);
+
+  @Description("Synthetic source: headlines per second of event time.")
+  @Default.Integer(2)
+  int getEventsPerSecond();
+
+  void setEventsPerSecond(int rate);
+
   @Description("Format of kafka and files input: 'json' (text items) or 'csv' (id,published,text[,tickers]).")
   @Default.String("json")
   String getInputFormat();
@@ -38,30 +75,6 @@ public interface SentimentOptions extends SourceOptions, SinkOptions, StreamingO
 
   void setTickerDictionary(String path);
 
-  @Description("Per-ticker window length, in minutes.")
-  @Default.Integer(60)
-  int getWindowSizeMinutes();
-
-  void setWindowSizeMinutes(int minutes);
-
-  @Description("How often a window starts and the index refreshes, in minutes.")
-  @Default.Integer(5)
-  int getWindowPeriodMinutes();
-
-  void setWindowPeriodMinutes(int minutes);
-
-  @Description("The span before each window that forms its alert baseline, in minutes (a multiple of the period).")
-  @Default.Integer(360)
-  int getBaselineMinutes();
-
-  void setBaselineMinutes(int minutes);
-
-  @Description("How late, in seconds, a text may arrive and still update its windows and alerts.")
-  @Default.Integer(0)
-  int getAllowedLatenessSeconds();
-
-  void setAllowedLatenessSeconds(int seconds);
-
   @Description("Alert when |z| of a window's mean against its baseline reaches this.")
   @Default.Double(3.0)
   double getShiftZScore();
@@ -85,40 +98,4 @@ public interface SentimentOptions extends SourceOptions, SinkOptions, StreamingO
   double getMinStddev();
 
   void setMinStddev(double sd);
-
-  @Description("Also keep the latest index per ticker in Redis at host:port (hash <redisKeyPrefix><TICKER>); empty: no Redis.")
-  @Default.String("")
-  String getRedis();
-
-  void setRedis(String hostPort);
-
-  @Description("Prefix of the Redis keys.")
-  @Default.String("tributary:sentiment:")
-  String getRedisKeyPrefix();
-
-  void setRedisKeyPrefix(String prefix);
-
-  @Description("Synthetic source: headlines per second (of event time for a bounded run).")
-  @Default.Integer(2)
-  int getItemsPerSecond();
-
-  void setItemsPerSecond(int rate);
-
-  @Description("Synthetic source: stop after this many headlines (0: run forever, paced in real time).")
-  @Default.Long(0)
-  long getMaxItems();
-
-  void setMaxItems(long items);
-
-  @Description("Synthetic source: the random seed; the same seed gives the same headlines.")
-  @Default.Long(42)
-  long getSeed();
-
-  void setSeed(long seed);
-
-  @Description("Synthetic source: publication time of the first headline of a bounded run, ms since the epoch.")
-  @Default.Long(1_700_000_000_000L)
-  long getStartMillis();
-
-  void setStartMillis(long millis);
 }

@@ -1,6 +1,8 @@
 package io.tributary.pipelines.sentiment;
 
+import io.tributary.pipelines.io.Durations;
 import io.tributary.pipelines.io.OptionsCheck;
+import io.tributary.pipelines.io.RedisOptions;
 import io.tributary.pipelines.io.Routes;
 import io.tributary.pipelines.io.Sinks;
 import io.tributary.pipelines.io.Sources;
@@ -21,13 +23,11 @@ import java.util.Locale;
 import java.util.Set;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.extensions.protobuf.ProtoCoder;
 import org.apache.beam.sdk.io.GenerateSequence;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.WithFailures;
 import org.apache.beam.sdk.values.PCollection;
@@ -42,12 +42,19 @@ import org.joda.time.Instant;
  * <pre>
  * tributary sentiment                                  # synthetic headlines, console table
  * tributary sentiment --source=kafka --kafkaBootstrapServers=localhost:9092 --inputTopic=news \
- *     --sink=kafka,files --outputTopic=sentiment --outputPath=/tmp/sentiment --redis=localhost:6379
+ *     --sink=kafka,files,redis --outputTopic=sentiment --outputPath=/tmp/sentiment --redisPort=6379
  * </pre>
+ *
+ * <p>Sinks: {@code console} draws a refreshing table; {@code kafka} and {@code files} write windows,
+ * alerts and mentions as JSON; {@code redis} keeps the latest window of each ticker ({@link
+ * RedisIndex}) through the shared Redis writer, whose refusals go to the dead letters.
  */
 public final class SentimentPipeline {
   /** Namespace of the pipeline's own counters. */
   public static final String METRICS_NAMESPACE = "tributary.sentiment.pipeline";
+
+  /** The Redis index sink. */
+  public static final String REDIS = "redis";
 
   private SentimentPipeline() {}
 
@@ -61,30 +68,29 @@ public final class SentimentPipeline {
   /** Checks every option; throws one exception naming each bad option and value. */
   public static Routes validate(SentimentOptions options) {
     OptionsCheck check = new OptionsCheck();
-    Routes routes = Routes.check(options, check);
+    Routes routes = Routes.check(options, check, REDIS);
     check.choices(options.getInputFormat(), "inputFormat", Set.of("json", "csv"));
     check.choices(options.getMethod(), "method", Set.of("combined", "corenlp", "finance"));
     check.choices(options.getParser(), "parser", Set.of("sr", "pcfg"));
+    check.slidingWindow(options.getWindowSize(), options.getWindowPeriod());
+    Duration period = check.positiveDuration(options.getWindowPeriod(), "windowPeriod");
+    Duration baseline = check.positiveDuration(options.getBaseline(), "baseline");
+    check.require(
+        period.isEqual(Duration.ZERO) || baseline.getMillis() % period.getMillis() == 0,
+        "baseline", options.getBaseline(), "must be a multiple of --windowPeriod=" + options.getWindowPeriod());
+    check.duration(options.getAllowedLateness(), "allowedLateness");
     check
         .requirePositive(options.getMaxTextChars(), "maxTextChars")
-        .requirePositive(options.getWindowSizeMinutes(), "windowSizeMinutes")
-        .requirePositive(options.getWindowPeriodMinutes(), "windowPeriodMinutes")
-        .require(options.getWindowPeriodMinutes() <= options.getWindowSizeMinutes(), "windowPeriodMinutes",
-            options.getWindowPeriodMinutes(), "must not exceed --windowSizeMinutes=" + options.getWindowSizeMinutes())
-        .requirePositive(options.getBaselineMinutes(), "baselineMinutes")
-        .require(options.getWindowPeriodMinutes() <= 0 || options.getBaselineMinutes() % options.getWindowPeriodMinutes() == 0,
-            "baselineMinutes", options.getBaselineMinutes(), "must be a multiple of --windowPeriodMinutes=" + options.getWindowPeriodMinutes())
-        .requireNonNegative(options.getAllowedLatenessSeconds(), "allowedLatenessSeconds")
         .require(options.getShiftZScore() > 0, "shiftZScore", options.getShiftZScore(), "must be positive")
         .requirePositive(options.getMinMentions(), "minMentions")
         .requirePositive(options.getMinBaselineMentions(), "minBaselineMentions")
         .require(options.getMinStddev() > 0, "minStddev", options.getMinStddev(), "must be positive")
-        .requirePositive(options.getItemsPerSecond(), "itemsPerSecond")
-        .requireNonNegative(options.getMaxItems(), "maxItems");
+        .requirePositive(options.getEventsPerSecond(), "eventsPerSecond");
     String dictionary = options.getTickerDictionary();
     check.require(dictionary.isEmpty() || Files.isReadable(Path.of(dictionary)), "tickerDictionary", dictionary, "is not a readable file");
-    String redis = options.getRedis();
-    check.require(redis.isEmpty() || redis.matches("[^:\\s]+:\\d{1,5}"), "redis", redis, "must be host:port");
+    if (routes.sinks().contains(REDIS)) {
+      RedisOptions.check(options, check);
+    }
     check.throwIfInvalid();
     return routes;
   }
@@ -106,9 +112,9 @@ public final class SentimentPipeline {
   /** The transforms of the pipeline, from parsed texts to results: what tests drive. */
   public static Outputs build(PCollection<TextItem> items, SentimentOptions options) {
     WithFailures.Result<PCollection<ScoredMention>, Failure> scored = items.apply("Score", score(options));
-    Duration size = Duration.standardMinutes(options.getWindowSizeMinutes());
-    Duration period = Duration.standardMinutes(options.getWindowPeriodMinutes());
-    Duration lateness = Duration.standardSeconds(options.getAllowedLatenessSeconds());
+    Duration size = Durations.parse(options.getWindowSize());
+    Duration period = Durations.parse(options.getWindowPeriod());
+    Duration lateness = Durations.parse(options.getAllowedLateness());
     PCollection<TickerWindow> windows =
         scored.output().apply("Aggregate", Sentiment.aggregate().withSize(size).withPeriod(period).withAllowedLateness(lateness));
     PCollection<ShiftAlert> alerts =
@@ -118,7 +124,7 @@ public final class SentimentPipeline {
                 Sentiment.detectShifts()
                     .withSize(size)
                     .withPeriod(period)
-                    .withBaseline(Duration.standardMinutes(options.getBaselineMinutes()))
+                    .withBaseline(Durations.parse(options.getBaseline()))
                     .withAllowedLateness(lateness)
                     .withZThreshold(options.getShiftZScore())
                     .withMinMentions(options.getMinMentions())
@@ -153,41 +159,26 @@ public final class SentimentPipeline {
     // 2. Score sentences per ticker; aggregate per ticker and window; detect shifts.
     Outputs outputs = build(items, options);
 
-    // 3. Write results where --sink (and --redis) say.
+    // 3. Write results where --sink says.
     Set<String> sinks = routes.sinks();
     if (sinks.contains(Sinks.CONSOLE)) {
       outputs.windows().apply("Console", ParDo.of(new SentimentConsole.DrawFn()));
       outputs.alerts().apply("ConsoleAlerts", ParDo.of(new SentimentConsole.AlertFn()));
     }
-    if (sinks.contains(Sinks.KAFKA) || sinks.contains(Sinks.FILES)) {
-      PCollection<String> windowJson =
-          outputs.windows().apply("WindowsToJson", ParDo.of(new Sinks.ToJsonFn<TickerWindow>())).setCoder(StringUtf8Coder.of());
-      PCollection<String> alertJson =
-          outputs.alerts().apply("AlertsToJson", ParDo.of(new Sinks.ToJsonFn<ShiftAlert>())).setCoder(StringUtf8Coder.of());
-      PCollection<String> mentionJson =
-          outputs.mentions().apply("MentionsToJson", ParDo.of(new Sinks.ToJsonFn<ScoredMention>())).setCoder(StringUtf8Coder.of());
-      if (sinks.contains(Sinks.KAFKA)) {
-        Sinks.toKafka(windowJson, "WindowsToKafka", options, options.getOutputTopic());
-        Sinks.toKafka(alertJson, "AlertsToKafka", options, options.getOutputTopic() + ".alerts");
-        Sinks.toKafka(mentionJson, "MentionsToKafka", options, options.getOutputTopic() + ".mentions");
-      }
-      if (sinks.contains(Sinks.FILES)) {
-        Sinks.toFiles(windowJson, "WindowsToFiles", options, options.getOutputPath(), "windows/windows");
-        Sinks.toFiles(alertJson, "AlertsToFiles", options, options.getOutputPath(), "alerts/alerts");
-        Sinks.toFiles(mentionJson, "MentionsToFiles", options, options.getOutputPath(), "mentions/mentions");
-      }
-    }
-    if (!options.getRedis().isEmpty()) {
-      String[] hostPort = options.getRedis().split(":");
-      outputs.windows().apply("RedisIndex",
-          ParDo.of(new RedisIndex.WriteFn(hostPort[0], Integer.parseInt(hostPort[1]), options.getRedisKeyPrefix())));
+    Sinks.results(outputs.windows(), "windows", "", routes, options);
+    Sinks.results(outputs.alerts(), "alerts", ".alerts", routes, options);
+    Sinks.results(outputs.mentions(), "mentions", ".mentions", routes, options);
+    PCollectionList<Failure> failures = PCollectionList.of(parseFailures).and(outputs.failures());
+    if (sinks.contains(REDIS)) {
+      failures =
+          failures.and(
+              outputs
+                  .windows()
+                  .apply("RedisIndex", RedisIndex.write(RedisOptions.reachableSettings(options), options.getIndexKeyPrefix())));
     }
 
     // 4. Every failure, with its payload and reason, to the dead-letter sink.
-    Sinks.failures(
-        PCollectionList.of(parseFailures).and(outputs.failures()).apply("AllFailures", Flatten.pCollections()),
-        routes,
-        options);
+    Sinks.failures(Sinks.flattenFailures("AllFailures", failures), routes, options);
     return pipeline;
   }
 
@@ -199,16 +190,16 @@ public final class SentimentPipeline {
     return result;
   }
 
-  /** Synthetic headlines: bounded (as fast as read) with --maxItems, else paced in real time. */
+  /** Synthetic headlines: bounded (as fast as read) with --maxEvents, else paced in real time. */
   static PCollection<TextItem> synthetic(Pipeline pipeline, SentimentOptions options) {
-    HeadlineGenerator generator = new HeadlineGenerator(options.getSeed(), options.getStartMillis(), options.getItemsPerSecond());
+    HeadlineGenerator generator = new HeadlineGenerator(options.getSeed(), options.getStartMillis(), options.getEventsPerSecond());
     GenerateSequence indexes =
-        options.getMaxItems() > 0
-            ? GenerateSequence.from(0).to(options.getMaxItems())
-            : GenerateSequence.from(0).withRate(options.getItemsPerSecond(), Duration.standardSeconds(1));
+        options.getMaxEvents() > 0
+            ? GenerateSequence.from(0).to(options.getMaxEvents())
+            : GenerateSequence.from(0).withRate(options.getEventsPerSecond(), Duration.standardSeconds(1));
     return pipeline
         .apply("Indexes", indexes)
-        .apply("Headlines", ParDo.of(new HeadlineFn(generator, options.getMaxItems() > 0)))
+        .apply("Headlines", ParDo.of(new HeadlineFn(generator, options.getMaxEvents() > 0)))
         .setCoder(ProtoCoder.of(TextItem.class));
   }
 

@@ -15,6 +15,8 @@ import io.tributary.proto.activity.SessionSummary;
 import io.tributary.testing.Schedule;
 import io.tributary.transforms.activity.ActivityOracle;
 import io.tributary.transforms.activity.PageViewJson;
+import io.tributary.transforms.activity.WebActivity;
+import io.tributary.transforms.metrics.Counters;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,8 +27,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Stream;
-import io.tributary.transforms.activity.WebActivity;
-import io.tributary.transforms.metrics.Counters;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.junit.jupiter.api.Test;
@@ -59,8 +59,8 @@ class ActivityFilesEndToEndTest {
                 "--outputPath=" + dir.resolve("out"),
                 "--deadLetter=files",
                 "--deadLetterPath=" + dir.resolve("dead"),
-                "--windowSizeSeconds=60",
-                "--windowPeriodSeconds=20",
+                "--windowSize=60s",
+                "--windowPeriod=20s",
                 "--topN=3")
             .as(ActivityOptions.class);
     PipelineResult result = ActivityPipeline.create(options).run();

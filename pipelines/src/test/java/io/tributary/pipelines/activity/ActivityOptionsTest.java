@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 class ActivityOptionsTest {
   private static ActivityOptions options(String... args) {
@@ -35,15 +35,15 @@ class ActivityOptionsTest {
         "--sink=files|--outputPath is required with --sink=files",
         "--deadLetter=files|--deadLetterPath is required with --deadLetter=files",
         "--deadLetter=kafka --kafkaBootstrapServers=k:9092|--deadLetterTopic is required with --deadLetter=kafka",
-        "--windowSizeSeconds=0|--windowSizeSeconds=0: must be positive",
-        "--windowPeriodSeconds=-1|--windowPeriodSeconds=-1: must be positive",
-        "--windowSizeSeconds=10 --windowPeriodSeconds=60|--windowPeriodSeconds=60: must not exceed --windowSizeSeconds=10",
+        "--windowSize=0|--windowSize=0: must be longer than zero",
+        "--windowPeriod=-1s|--windowPeriod=-1s: '-1s' is not a duration",
+        "--windowSize=10s --windowPeriod=1m|--windowPeriod=1m: must not exceed --windowSize=10s",
         "--topN=0|--topN=0: must be positive",
-        "--allowedLatenessSeconds=-5|--allowedLatenessSeconds=-5: must not be negative",
-        "--sessionGapMinutes=0|--sessionGapMinutes=0: must be positive",
+        "--allowedLateness=5min|--allowedLateness=5min: '5min' is not a duration",
+        "--sessionGap=0|--sessionGap=0: must be longer than zero",
         "--eventsPerSecond=0|--eventsPerSecond=0: must be positive",
-        "--maxDisorderMillis=-1|--maxDisorderMillis=-1: must not be negative",
-        "--fileWindowSeconds=0|--fileWindowSeconds=0: must be positive",
+        "--maxDisorder=soon|--maxDisorder=soon: 'soon' is not a duration",
+        "--fileWindow=0|--fileWindow=0: must be longer than zero",
       })
   void eachBadOptionIsNamedWithItsValue(String args, String expected) {
     IllegalArgumentException e =
@@ -56,9 +56,9 @@ class ActivityOptionsTest {
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> ActivityPipeline.validate(options("--topN=0", "--sessionGapMinutes=0", "--sink=files")));
+            () -> ActivityPipeline.validate(options("--topN=0", "--sessionGap=0", "--sink=files")));
     assertThat(e.getMessage(), containsString("--topN=0"));
-    assertThat(e.getMessage(), containsString("--sessionGapMinutes=0"));
+    assertThat(e.getMessage(), containsString("--sessionGap=0"));
     assertThat(e.getMessage(), containsString("--outputPath is required"));
   }
 }

@@ -25,8 +25,8 @@ class ActivityPipelineTest {
   void snapshotsOfGeneratedTrafficEqualTheOracle(TestPipeline p) {
     ActivityOptions options =
         PipelineOptionsFactory.fromArgs(
-                "--windowSizeSeconds=60", "--windowPeriodSeconds=10", "--topN=5", "--maxEvents=6000",
-                "--eventsPerSecond=50", "--users=300", "--pages=40", "--maxDisorderMillis=4000")
+                "--windowSize=60s", "--windowPeriod=10s", "--topN=5", "--maxEvents=6000",
+                "--eventsPerSecond=50", "--users=300", "--pages=40", "--maxDisorder=4s")
             .as(ActivityOptions.class);
     ActivityPipeline.validate(options);
     PageViewGenerator generator = new PageViewGenerator(42, 1_700_000_000_000L, 50, 300, 40, 4000);

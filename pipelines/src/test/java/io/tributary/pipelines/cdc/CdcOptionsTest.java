@@ -7,14 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tributary.pipelines.io.RedisOptions;
 import io.tributary.proto.cdc.ConnectRecord;
 import io.tributary.transforms.cdc.CdcRules;
-import io.tributary.transforms.cdc.RedisEndpoint;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class CdcOptionsTest {
   private static CdcOptions options(String... args) {
@@ -49,6 +52,30 @@ class CdcOptionsTest {
   }
 
   @Test
+  void badDurationsAreNamedWithWhatIsAccepted() {
+    String problems = problems("--lakeWindow=5 minutes", "--fenceTtl=-1s", "--redisTimeout=0");
+    assertThat(problems, containsString("--lakeWindow=5 minutes: '5 minutes' is not a duration"));
+    assertThat(problems, containsString("--fenceTtl=-1s: '-1s' is not a duration"));
+    assertThat(problems, containsString("--redisTimeout=0: must be longer than zero"));
+  }
+
+  @Test
+  void captureNeedsItsPropertiesAndOffsetStore(@TempDir Path dir) throws Exception {
+    String problems = problems("--source=capture");
+    assertThat(problems, containsString("--captureProperties is required with --source=capture"));
+    assertThat(problems, containsString("--captureOffsetStore is required with --source=capture"));
+    Path file = dir.resolve("orders.properties");
+    Files.writeString(file, "database.hostname=db\n");
+    assertThat(
+        problems("--source=capture", "--captureProperties=" + file, "--captureOffsetStore=" + dir.resolve("o.json")),
+        containsString("--captureProperties=" + file + ": has no 'connector.class'"));
+    Files.writeString(file, "connector.class=io.debezium.connector.postgresql.PostgresConnector\ntopic.prefix=orders\n");
+    CdcPipeline.validate(
+        options("--source=capture", "--captureProperties=" + file, "--captureOffsetStore=" + dir.resolve("o.json")));
+    assertEquals("orders", CaptureProperties.read(file).get("name"));
+  }
+
+  @Test
   void logTopicsNeedKafka() {
     assertThat(problems("--logTopics=app-logs"), containsString("--logTopics=app-logs: needs --source=kafka"));
   }
@@ -64,8 +91,10 @@ class CdcOptionsTest {
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    RedisEndpoint endpoint = RedisEndpoint.of("127.0.0.1", port).withTimeoutMillis(500);
-    String message = assertThrows(IllegalArgumentException.class, () -> CdcPipeline.checkRedis(endpoint)).getMessage();
+    CdcOptions options = options("--redisPort=" + port, "--redisTimeout=500ms");
+    String message =
+        assertThrows(IllegalArgumentException.class, () -> RedisOptions.reachableSettings(options)).getMessage();
+    assertThat(message, containsString("127.0.0.1:" + port));
     assertThat(message, containsString("--redisHost and --redisPort"));
     assertThat(message, containsString("it/services.sh start"));
   }

@@ -17,9 +17,9 @@ class FraudOptionsTest {
       value = {
         "--threshold=0|--threshold=0.0: must be a positive number",
         "--minHistory=0|--minHistory=0: must be positive",
-        "--windowMinutes=-5|--windowMinutes=-5: must be positive",
+        "--windowSize=-5m|--windowSize=-5m: '-5m' is not a duration",
         "--fraudRate=1.5|--fraudRate=1.5: must be in [0, 1)",
-        "--allowedLatenessSeconds=-1|--allowedLatenessSeconds=-1: must not be negative",
+        "--allowedLateness=-1s|--allowedLateness=-1s: '-1s' is not a duration",
         "--sink=postgres|--postgresUrl is required with --sink=postgres",
         "--sink=oracle|unknown choice 'oracle', choose from [console, files, kafka, postgres]",
       })

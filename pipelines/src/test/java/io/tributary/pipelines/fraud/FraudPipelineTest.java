@@ -24,7 +24,7 @@ class FraudPipelineTest {
       transactions.add(generator.at(i));
     }
     FraudOptions options =
-        PipelineOptionsFactory.fromArgs("--windowMinutes=30", "--threshold=2.5").as(FraudOptions.class);
+        PipelineOptionsFactory.fromArgs("--windowSize=30m", "--threshold=2.5").as(FraudOptions.class);
     FraudOracle oracle =
         FraudOracle.inOrder(transactions, 30 * 60_000, 2.5, 3, FraudPipeline.score(options).rule());
 

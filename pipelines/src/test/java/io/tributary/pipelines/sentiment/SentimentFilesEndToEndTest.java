@@ -62,9 +62,9 @@ class SentimentFilesEndToEndTest {
                 "--deadLetter=files",
                 "--deadLetterPath=" + dir.resolve("dead"),
                 "--method=finance",
-                "--windowSizeMinutes=4",
-                "--windowPeriodMinutes=2",
-                "--baselineMinutes=4")
+                "--windowSize=4m",
+                "--windowPeriod=2m",
+                "--baseline=4m")
             .as(SentimentOptions.class);
     PipelineResult result = SentimentPipeline.create(options).run();
     result.waitUntilFinish();
