@@ -13,6 +13,7 @@ import io.tributary.proto.values.Row;
 import io.tributary.proto.values.SourcePosition;
 import io.tributary.proto.values.Timestamp;
 import io.tributary.proto.values.Value;
+import io.tributary.transforms.json.JsonFields;
 import io.tributary.transforms.values.Values;
 import java.io.IOException;
 import java.math.BigInteger;
@@ -305,10 +306,13 @@ public final class DebeziumJson {
   private static JsonNode read(byte[] bytes, String what) throws InvalidChangeException {
     JsonNode node;
     try {
-      node = MAPPER.readTree(bytes);
-    } catch (IOException e) {
-      String detail = e.getMessage() == null ? e.toString() : e.getMessage().split("\n", 2)[0];
-      throw new InvalidChangeException("malformed JSON in " + what + ": " + detail);
+      node = JsonFields.readSingle(bytes);
+    } catch (JsonFields.InvalidRecordException e) {
+      String m = e.getMessage();
+      throw new InvalidChangeException(
+          m.startsWith("malformed JSON: ")
+              ? "malformed JSON in " + what + ": " + m.substring("malformed JSON: ".length())
+              : m.replace("after the JSON value", "after the JSON " + what));
     }
     if (node == null || node.isMissingNode()) {
       throw new InvalidChangeException("malformed JSON in " + what + ": empty");

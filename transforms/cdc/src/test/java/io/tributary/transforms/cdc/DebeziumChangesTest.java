@@ -54,6 +54,10 @@ class DebeziumChangesTest {
     cases.add(new Object[] {pg.toBuilder().setValue(ByteString.copyFromUtf8("{\"schema\":")).build(),
         at + "malformed JSON in value: Unexpected end-of-input within/between Object entries"});
     cases.add(new Object[] {pg.toBuilder().setValue(ByteString.EMPTY).build(), at + "malformed JSON in value: empty"});
+    cases.add(new Object[] {pg.toBuilder().setValue(pg.getValue().concat(ByteString.copyFromUtf8("{}"))).build(),
+        at + "trailing content after the JSON value at byte " + pg.getValue().size() + " (a second record, or junk)"});
+    cases.add(new Object[] {pg.toBuilder().setKey(pg.getKey().concat(ByteString.copyFromUtf8(" junk"))).build(),
+        at + "trailing content after the JSON key at byte " + pg.getKey().size() + " (a second record, or junk)"});
     cases.add(new Object[] {pg.toBuilder().setValue(ByteString.copyFromUtf8("[1]")).build(),
         at + "value must be a JSON object, got ARRAY"});
     cases.add(new Object[] {pg.toBuilder().setKey(ByteString.copyFromUtf8("{\"id\"")).build(),

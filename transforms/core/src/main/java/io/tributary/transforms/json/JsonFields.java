@@ -1,5 +1,6 @@
 package io.tributary.transforms.json;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -28,15 +29,38 @@ public final class JsonFields {
     }
   }
 
-  /** Parses a payload that must hold one JSON object. */
-  public static JsonNode readObject(byte[] payload) throws InvalidRecordException {
-    JsonNode root;
-    try {
-      root = MAPPER.readTree(payload);
+  /**
+   * Parses a payload that must hold exactly one JSON value, or nothing (null). Anything after the
+   * value, a second record ({@code {...}{...}}) or junk ({@code {...} xyz}), is an error naming the
+   * byte where it starts: one payload is one record, and nothing after it is dropped silently.
+   */
+  public static JsonNode readSingle(byte[] payload) throws InvalidRecordException {
+    try (JsonParser parser = MAPPER.createParser(payload)) {
+      JsonNode root = MAPPER.readTree(parser);
+      if (root == null || root.isMissingNode()) {
+        return null;
+      }
+      long end = parser.currentLocation().getByteOffset();
+      boolean trailing;
+      try {
+        trailing = parser.nextToken() != null;
+      } catch (IOException e) {
+        trailing = true;
+      }
+      if (trailing) {
+        throw new InvalidRecordException(
+            "trailing content after the JSON value at byte " + end + " (a second record, or junk)");
+      }
+      return root;
     } catch (IOException e) {
       String detail = e.getMessage() == null ? e.toString() : e.getMessage().split("\n", 2)[0];
       throw new InvalidRecordException("malformed JSON: " + detail);
     }
+  }
+
+  /** Parses a payload that must hold one JSON object (see {@link #readSingle}). */
+  public static JsonNode readObject(byte[] payload) throws InvalidRecordException {
+    JsonNode root = readSingle(payload);
     if (root == null || root.isMissingNode()) {
       throw new InvalidRecordException("malformed JSON: empty payload");
     }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvParser;
 import io.tributary.proto.sentiment.TextItem;
+import io.tributary.transforms.json.JsonFields;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -58,10 +59,9 @@ public final class TextItemJson {
   public static TextItem parseJson(byte[] payload) throws InvalidTextItemException {
     JsonNode root;
     try {
-      root = MAPPER.readTree(payload);
-    } catch (IOException e) {
-      String detail = e.getMessage() == null ? e.toString() : e.getMessage().split("\n", 2)[0];
-      throw new InvalidTextItemException("malformed JSON: " + detail);
+      root = JsonFields.readSingle(payload);
+    } catch (JsonFields.InvalidRecordException e) {
+      throw new InvalidTextItemException(e.getMessage());
     }
     if (root == null || root.isMissingNode()) {
       throw new InvalidTextItemException("malformed JSON: empty payload");

@@ -52,6 +52,12 @@ class TextItemJsonTest {
   @Test
   void reportsEachKindOfBadInput() {
     assertThat(error("{\"id\":", false).startsWith("malformed JSON"), is(true));
+    assertThat(
+        error("{\"id\":\"a\",\"published\":1,\"text\":\"t\"}{\"id\":\"b\",\"published\":1,\"text\":\"u\"}", false),
+        is("trailing content after the JSON value at byte 35 (a second record, or junk)"));
+    assertThat(
+        error("{\"id\":\"a\",\"published\":1,\"text\":\"t\"} 42", false),
+        is("trailing content after the JSON value at byte 35 (a second record, or junk)"));
     assertThat(error("[1]", false), is("expected a JSON object, got ARRAY"));
     assertThat(error("{\"published\":1,\"text\":\"t\"}", false), is("missing required field 'id'"));
     assertThat(error("{\"id\":\"a\",\"published\":1,\"text\":\" \"}", false), is("field 'text' is empty"));
