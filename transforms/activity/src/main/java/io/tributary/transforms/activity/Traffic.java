@@ -41,7 +41,8 @@ public final class Traffic {
 
   /**
    * The host of a URL, lower case without {@code www.}, or null if it has none: what lies between
-   * {@code ://} (and any {@code user@}) and the next {@code /}, {@code ?}, {@code #} or port.
+   * {@code ://} (and any {@code user@}) and the next {@code /}, {@code ?}, {@code #} or port; an
+   * IPv6 literal keeps its brackets ({@code [2001:db8::1]}), whose colons are not a port.
    * Scanned by hand: this runs for every view, and {@code java.net.URI} costs several times more.
    */
   static String hostOf(String url) {
@@ -62,7 +63,12 @@ public final class Traffic {
     if (at >= start) {
       start = at + 1;
     }
-    int colon = url.indexOf(':', start);
+    int from = start;
+    if (start < end && url.charAt(start) == '[') {
+      int close = url.indexOf(']', start);
+      from = close >= 0 && close < end ? close + 1 : end;
+    }
+    int colon = url.indexOf(':', from);
     if (colon >= 0 && colon < end) {
       end = colon;
     }

@@ -31,6 +31,10 @@ class TrafficTest {
     "http://t.co, t.co",
     "android-app://com.slack/, com.slack",
     "WWW.Example.org, example.org",
+    "'https://[2001:DB8::1]:8080/x', [2001:db8::1]",
+    "'http://[::1]/', [::1]",
+    "'https://user@[2001:db8::2]', [2001:db8::2]",
+    "'https://[2001:db8::3', [2001:db8::3",
   })
   void referrersAreKeyedByHost(String referrer, String key) {
     assertEquals(key, Traffic.referrerKey(referrer));
