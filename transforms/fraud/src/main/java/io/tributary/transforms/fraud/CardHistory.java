@@ -88,13 +88,20 @@ final class CardHistory {
     int tail = 0;
     int lo = 0;
     int hi = 0;
+    // The window's sum as a 128-bit number: carry * 2^64 + the unsigned value of sum (amounts are
+    // positive), so a sum beyond the 64-bit range is seen, never wrapped.
     long sum = 0;
+    long carry = 0;
     List<WindowStats> stats = new ArrayList<>(batch.size());
     for (int k = times.length; k < n; k++) {
       long end = t[k];
       long start = end - window;
       while (hi < n && t[hi] < end) {
-        sum += a[hi];
+        long r = sum + a[hi];
+        if (Long.compareUnsigned(r, sum) < 0) {
+          carry++;
+        }
+        sum = r;
         while (tail > head && a[deque[tail - 1]] <= a[hi]) {
           tail--;
         }
@@ -102,6 +109,9 @@ final class CardHistory {
         hi++;
       }
       while (lo < hi && t[lo] < start) {
+        if (Long.compareUnsigned(sum, a[lo]) < 0) {
+          carry--;
+        }
         sum -= a[lo];
         if (deque[head] == lo) {
           head++;
@@ -109,6 +119,10 @@ final class CardHistory {
         lo++;
       }
       long count = hi - lo;
+      if (carry != 0 || sum < 0) {
+        stats.add(null);
+        continue;
+      }
       stats.add(
           WindowStats.newBuilder()
               .setWindowStartMillis(start)

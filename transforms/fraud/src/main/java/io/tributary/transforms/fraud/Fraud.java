@@ -39,7 +39,7 @@ import org.joda.time.Duration;
  *     txns.output().apply("Score", Fraud.score().withThreshold(3.0).withMinHistory(3));
  * scores.alerts();    // FraudAlert per flagged transaction
  * scores.scored();    // every transaction with its rolling features
- * scores.rejected();  // late transactions and conflicting redeliveries, with their payloads
+ * scores.rejected();  // late transactions, conflicting redeliveries, out-of-range sums, with payloads
  * }</pre>
  */
 public final class Fraud {
@@ -89,7 +89,10 @@ public final class Fraud {
    * <ul>
    *   <li><b>Exact per event</b>: the window is exactly the half-open hour before the transaction,
    *       not an approximation by sliding windows. The comparison is done in exact decimal
-   *       arithmetic ({@code amount x count > threshold x sum}).
+   *       arithmetic ({@code amount x count > threshold x sum}). A window whose sum exceeds the
+   *       64-bit range of {@code WindowStats.sum_minor} is never wrapped: the transaction goes to
+   *       {@link Scores#rejected()} with the reason (counter {@code sumOverflows}) and still counts
+   *       in the windows of later transactions.
    *   <li><b>Order-independent</b>: a transaction is scored when the watermark passes its event
    *       time plus the allowed lateness, in event-time order, so any arrival order within the
    *       allowed lateness gives the same results as in-order arrival. Results are emitted that
@@ -97,7 +100,10 @@ public final class Fraud {
    *   <li><b>Ties</b>: transactions with equal event times do not see each other (the window ends
    *       before {@code t}); they are emitted in transaction-id order.
    *   <li><b>Duplicates</b>: a redelivered transaction id is counted once per card; a redelivery
-   *       with different content goes to {@link Scores#rejected()} (the first delivery is scored).
+   *       with different content goes to {@link Scores#rejected()}. Which copy is scored does not
+   *       depend on arrival order or runner: of the copies due at one release (arrived within the
+   *       allowed lateness), the earliest event time, then the smallest content fingerprint; a
+   *       copy arriving after its id was scored is rejected.
    *       Deduplication covers the time the card holds state (below).
    *   <li><b>Currencies are never averaged together</b>: the history is per card and currency; a
    *       card's first transaction in a new currency has no history in it and is not flagged.

@@ -43,9 +43,15 @@ import org.joda.time.Instant;
  * and the horizon a retention period later, so an idle card holds no state.
  */
 final class ScoreFn extends DoFn<KV<String, Transaction>, ScoredTransaction> {
+  /**
+   * The order due transactions are scored in: event time, id, then content fingerprint, so that of
+   * conflicting copies of one id due together the same one is scored on every runner, whatever
+   * order the state returned them in.
+   */
   private static final Comparator<Transaction> EVENT_ORDER =
       Comparator.comparingLong(Transaction::getEventTimeMillis)
-          .thenComparing(Transaction::getTransactionId);
+          .thenComparing(Transaction::getTransactionId)
+          .thenComparingLong(CardHistory::fingerprint);
 
   private final long window;
   private final long lateness;
@@ -65,6 +71,7 @@ final class ScoreFn extends DoFn<KV<String, Transaction>, ScoredTransaction> {
   private final Counter conflicting =
       Metrics.counter(Fraud.METRICS_NAMESPACE, "conflictingDuplicates");
   private final Counter expired = Metrics.counter(Fraud.METRICS_NAMESPACE, "statesExpired");
+  private final Counter overflows = Metrics.counter(Fraud.METRICS_NAMESPACE, "sumOverflows");
 
   @StateId("pending")
   private final StateSpec<BagState<Transaction>> pendingSpec =
@@ -175,7 +182,11 @@ final class ScoreFn extends DoFn<KV<String, Transaction>, ScoredTransaction> {
     List<Transaction> batch = deduplicate(history.fingerprints(), due, out);
     List<WindowStats> stats = history.scoreAll(batch, window);
     for (int i = 0; i < batch.size(); i++) {
-      emit(batch.get(i), stats.get(i), holdFloor, out);
+      if (stats.get(i) == null) {
+        rejectOverflow(batch.get(i), out);
+      } else {
+        emit(batch.get(i), stats.get(i), holdFloor, out);
+      }
     }
 
     Long horizon = horizonState.read();
@@ -252,9 +263,9 @@ final class ScoreFn extends DoFn<KV<String, Transaction>, ScoredTransaction> {
   }
 
   /**
-   * The first delivery of each transaction id not {@code seen} (id to fingerprint) before;
-   * redeliveries are counted, and a redelivery whose content differs from the first goes to the
-   * rejected output.
+   * The first of {@code due} (in {@link #EVENT_ORDER}) of each transaction id not {@code seen} (id
+   * to fingerprint) before; redeliveries are counted, and one whose content differs from the
+   * scored copy goes to the rejected output.
    */
   private List<Transaction> deduplicate(
       Map<String, Long> seen, List<Transaction> due, MultiOutputReceiver out) {
@@ -283,6 +294,24 @@ final class ScoreFn extends DoFn<KV<String, Transaction>, ScoredTransaction> {
       }
     }
     return batch;
+  }
+
+  /** A transaction whose preceding window sums beyond the 64-bit range cannot be scored exactly. */
+  private void rejectOverflow(Transaction t, MultiOutputReceiver out) {
+    overflows.inc();
+    out.get(rejectedTag)
+        .output(
+            Failures.of(
+                Fraud.Score.STEP,
+                "the preceding window of card '"
+                    + t.getCardId()
+                    + "' in "
+                    + t.getCurrency()
+                    + " sums to more than "
+                    + Long.MAX_VALUE
+                    + " minor units; the transaction cannot be scored exactly",
+                TransactionJson.format(t),
+                t.getEventTimeMillis()));
   }
 
   private void emit(Transaction txn, WindowStats preceding, long holdFloor, MultiOutputReceiver out) {

@@ -3,6 +3,7 @@ package io.tributary.transforms.fraud;
 import static io.tributary.transforms.fraud.RandomTransactions.txn;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThan;
 
 import io.tributary.proto.common.Failure;
 import io.tributary.proto.fraud.ScoredTransaction;
@@ -112,6 +113,64 @@ class ScoreTest {
     PAssert.that(scores.rejected())
         .satisfies(rejectedPayloads(tooLate));
     p.run().waitUntilFinish();
+  }
+
+  @Test
+  void theSameConflictingCopyIsScoredWhateverTheArrivalOrder(TestPipeline p) {
+    // Per card, two copies of one id with different amounts, due together; on every other card the
+    // copy that is not chosen arrives first, so first-come would choose differently.
+    TestStream.Builder<Transaction> stream = TestStream.create(CODER);
+    List<String> expectedScored = new ArrayList<>();
+    List<Transaction> expectedRejected = new ArrayList<>();
+    int firstComeWouldDiffer = 0;
+    for (int c = 0; c < 8; c++) {
+      Transaction a = txn("k" + c, "card" + c, 1000 + c, "USD", MIN);
+      Transaction b = txn("k" + c, "card" + c, 5000 + c, "USD", MIN);
+      Transaction chosen = CardHistory.fingerprint(a) < CardHistory.fingerprint(b) ? a : b;
+      Transaction other = chosen == a ? b : a;
+      Transaction first = c % 2 == 0 ? chosen : other;
+      stream = stream.addElements(at(first), at(first == chosen ? other : chosen));
+      expectedScored.add(chosen.getCardId() + " " + chosen.getAmountMinor());
+      expectedRejected.add(other);
+      firstComeWouldDiffer += first == chosen ? 0 : 1;
+    }
+    assertThat("the input exercises the rule", firstComeWouldDiffer, greaterThan(0));
+    Fraud.Scores scores = p.apply(stream.advanceWatermarkToInfinity()).apply(Fraud.score());
+    PAssert.that(scores.scored())
+        .satisfies(sortedSummaries(s -> s.getTransaction().getCardId() + " " + s.getTransaction().getAmountMinor(), expectedScored));
+    PAssert.that(scores.rejected()).satisfies(rejectedPayloads(expectedRejected.toArray(Transaction[]::new)));
+    p.run().waitUntilFinish();
+  }
+
+  @Test
+  void aWindowSumBeyondSixtyFourBitsIsRejectedNeverWrapped(TestPipeline p) {
+    long huge = 4_000_000_000_000_000_000L;
+    List<Transaction> in =
+        List.of(
+            txn("h1", "h", huge, "USD", 0),
+            txn("h2", "h", huge, "USD", MIN),
+            txn("h3", "h", huge, "USD", 2 * MIN),
+            // The preceding sum 12e18 exceeds 2^63 - 1: wrapped, it was negative and flagged h4.
+            txn("h4", "h", huge, "USD", 3 * MIN),
+            // Once h1 and h2 leave the window the sum fits again and scoring resumes.
+            txn("h5", "h", 1000, "USD", 2 * MIN + HOUR));
+    Fraud.Scores scores = p.apply(create(in)).apply(Fraud.score());
+    PAssert.that(scores.scored())
+        .satisfies(sortedSummaries(s -> s.getTransaction().getTransactionId() + " " + s.getPreceding().getCount()
+            + " " + s.getPreceding().getSumMinor() + " " + s.getFlagged(),
+            List.of("h1 0 0 false", "h2 1 4000000000000000000 false", "h3 2 8000000000000000000 false",
+                "h5 2 8000000000000000000 false")));
+    PAssert.that(scores.alerts()).empty();
+    PAssert.that(scores.rejected())
+        .satisfies(
+            sortedSummaries(
+                f -> f.getPayload().toStringUtf8() + " " + f.getReason(),
+                List.of(new String(TransactionJson.format(in.get(3)), StandardCharsets.UTF_8)
+                    + " the preceding window of card 'h' in USD sums to more than 9223372036854775807 minor units;"
+                    + " the transaction cannot be scored exactly")));
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
+    assertThat(counter(result, "sumOverflows"), equalTo(1L));
   }
 
   @Test
