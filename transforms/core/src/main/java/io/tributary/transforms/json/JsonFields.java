@@ -97,7 +97,7 @@ public final class JsonFields {
     if (value.asText().isBlank()) {
       throw new InvalidRecordException("field '" + field + "' is empty");
     }
-    return value.asText();
+    return wellFormed(value.asText(), field);
   }
 
   /** A string field that may be absent ({@code ""} then). */
@@ -110,7 +110,30 @@ public final class JsonFields {
       throw new InvalidRecordException(
           "field '" + field + "' must be a string, got " + value.getNodeType());
     }
-    return value.asText();
+    return wellFormed(value.asText(), field);
+  }
+
+  /**
+   * {@code text} if it is well-formed UTF-16. A JSON escape can produce an unpaired surrogate
+   * ({@code "\ud800"}), which has no UTF-8 encoding: as a key it would turn into '?' and merge
+   * with other keys, so it is an error naming the field and the position.
+   */
+  static String wellFormed(String text, String field) throws InvalidRecordException {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        throw new InvalidRecordException(
+            String.format(
+                java.util.Locale.ROOT,
+                "field '%s' holds an unpaired surrogate \\u%04x at character %d",
+                field,
+                (int) c,
+                i));
+      }
+    }
+    return text;
   }
 
   /** An integer field that must be present and fit in a long. */
