@@ -6,7 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.Set;
 import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.io.TextIO;
+import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.kafka.CustomTimestampPolicyWithLimitedDelay;
 import org.apache.beam.sdk.io.kafka.KafkaIO;
 import org.apache.beam.sdk.io.kafka.KafkaRecord;
@@ -65,8 +65,9 @@ public final class Sources {
     String source = routes.source();
     if (source.equals(FILES)) {
       return pipeline
-          .apply("ReadFiles", TextIO.read().from(options.getInputFiles()))
-          .apply("ToBytes", ParDo.of(new Utf8BytesFn()));
+          .apply("MatchFiles", FileIO.match().filepattern(options.getInputFiles()))
+          .apply("OpenFiles", FileIO.readMatches())
+          .apply("ReadLines", ParDo.of(new ReadLinesFn()));
     }
     if (!source.equals(KAFKA)) {
       throw new IllegalArgumentException("--source=" + options.getSource() + " has no raw records");
@@ -149,10 +150,37 @@ public final class Sources {
     }
   }
 
-  static final class Utf8BytesFn extends DoFn<String, byte[]> {
+  /**
+   * The lines of a file as they are on disk, without their line ends ({@code \n} or {@code
+   * \r\n}): bytes, not text, so a line that is not valid UTF-8 reaches the parser (and the dead
+   * letters) unchanged rather than with replacement characters. Compressed files are read
+   * decompressed by their extension.
+   */
+  static final class ReadLinesFn extends DoFn<FileIO.ReadableFile, byte[]> {
     @ProcessElement
-    public void process(@Element String line, OutputReceiver<byte[]> out) {
-      out.output(line.getBytes(StandardCharsets.UTF_8));
+    public void process(@Element FileIO.ReadableFile file, OutputReceiver<byte[]> out) throws java.io.IOException {
+      try (java.io.InputStream in =
+          new java.io.BufferedInputStream(java.nio.channels.Channels.newInputStream(file.open()), 1 << 16)) {
+        java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+        boolean pending = false;
+        for (int b = in.read(); b >= 0; b = in.read()) {
+          if (b == '\n') {
+            out.output(withoutCr(line.toByteArray()));
+            line.reset();
+            pending = false;
+          } else {
+            line.write(b);
+            pending = true;
+          }
+        }
+        if (pending) {
+          out.output(withoutCr(line.toByteArray()));
+        }
+      }
+    }
+
+    private static byte[] withoutCr(byte[] line) {
+      return line.length > 0 && line[line.length - 1] == '\r' ? java.util.Arrays.copyOf(line, line.length - 1) : line;
     }
   }
 }

@@ -49,7 +49,18 @@ class ActivityFilesEndToEndTest {
     }
     lines.add(700, "{\"user_id\":\"u\",\"page\":\"/x\"}");
     lines.add(1500, "not json");
-    Files.write(dir.resolve("views.jsonl"), lines, UTF_8);
+    // A line that is not UTF-8 (a Latin-1 'e' with acute accent), with a Windows line end.
+    byte[] latin1 = "{\"user_id\":\"ren\u00e9\",\"page\":\"/x\",\"event_time\":1}".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+    java.io.ByteArrayOutputStream file = new java.io.ByteArrayOutputStream();
+    for (int i = 0; i < lines.size(); i++) {
+      file.write(lines.get(i).getBytes(UTF_8));
+      file.write('\n');
+      if (i == 900) {
+        file.write(latin1);
+        file.write(new byte[] {'\r', '\n'});
+      }
+    }
+    Files.write(dir.resolve("views.jsonl"), file.toByteArray());
 
     ActivityOptions options =
         PipelineOptionsFactory.fromArgs(
@@ -66,7 +77,7 @@ class ActivityFilesEndToEndTest {
     PipelineResult result = ActivityPipeline.create(options).run();
     result.waitUntilFinish();
     assertEquals(2400, counter(result, "parsed"), "parsed counter");
-    assertEquals(2, counter(result, "parseFailed"), "parseFailed counter");
+    assertEquals(3, counter(result, "parseFailed"), "parseFailed counter");
     assertEquals(0, counter(result, "lateDropped"), "lateDropped counter");
 
     Map<Long, ActivitySnapshot> expected =
@@ -80,13 +91,21 @@ class ActivityFilesEndToEndTest {
     assertEquals(expected, actual, "snapshots read back from the files sink");
 
     List<String> failures = readLines(dir.resolve("dead"));
-    assertThat(failures, hasSize(2));
+    assertThat(failures, hasSize(3));
     ObjectMapper mapper = new ObjectMapper();
     Map<String, String> reasonByPayload = new TreeMap<>();
     for (String f : failures) {
       JsonNode node = mapper.readTree(f);
+      if (node.has("payload_base64")) {
+        // Not UTF-8: kept byte for byte.
+        assertEquals(java.util.Arrays.toString(latin1),
+            java.util.Arrays.toString(java.util.Base64.getDecoder().decode(node.get("payload_base64").asText())));
+        assertThat(node.get("reason").asText(), containsString("Invalid UTF-8"));
+        continue;
+      }
       reasonByPayload.put(node.get("payload").asText(), node.get("reason").asText());
     }
+    assertEquals(2, reasonByPayload.size(), "text failures " + reasonByPayload);
     assertThat(reasonByPayload.get("{\"user_id\":\"u\",\"page\":\"/x\"}"), containsString("missing required field 'event_time'"));
     assertThat(reasonByPayload.get("not json"), containsString("malformed JSON"));
 
