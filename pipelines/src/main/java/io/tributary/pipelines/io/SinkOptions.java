@@ -7,7 +7,8 @@ import org.apache.beam.sdk.options.Description;
 public interface SinkOptions extends KafkaOptions {
   @Description(
       "Outputs, comma-separated: 'console' (a refreshing table, the default), 'kafka' (JSON to"
-          + " --outputTopic) and/or 'files' (JSON lines under --outputPath).")
+          + " --outputTopic) and/or 'files' (JSON lines under --outputPath); 'none' for no result"
+          + " output (the cdc pipeline still writes its lake and cache).")
   @Default.String("console")
   String getSink();
 

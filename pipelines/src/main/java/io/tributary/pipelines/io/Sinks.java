@@ -30,6 +30,8 @@ public final class Sinks {
   public static final String KAFKA = "kafka";
   public static final String FILES = "files";
   public static final String LOG = "log";
+  /** No result sink: the pipeline writes only what its own options say (e.g. cdc's lake and cache). */
+  public static final String NONE = "none";
   private static final com.fasterxml.jackson.databind.ObjectMapper MAPPER =
       new com.fasterxml.jackson.databind.ObjectMapper();
 
@@ -38,8 +40,12 @@ public final class Sinks {
   /** Checks the result sink options; the chosen result sinks are returned. */
   static Set<String> check(SinkOptions options, OptionsCheck check, Set<String> extraSinks) {
     Set<String> allowed = new java.util.TreeSet<>(extraSinks);
-    allowed.addAll(Set.of(CONSOLE, KAFKA, FILES));
+    allowed.addAll(Set.of(CONSOLE, KAFKA, FILES, NONE));
     Set<String> sinks = check.choices(options.getSink(), "sink", allowed);
+    if (sinks.contains(NONE)) {
+      check.require(sinks.size() == 1, "sink", options.getSink(), "'none' cannot be combined with other sinks");
+      return Set.of();
+    }
     if (sinks.contains(KAFKA)) {
       check.requireSet(options.getKafkaBootstrapServers(), "kafkaBootstrapServers", "with a kafka sink");
       check.requireSet(options.getOutputTopic(), "outputTopic", "with --sink=kafka");

@@ -31,6 +31,7 @@ class ActivityOptionsTest {
         "--source=files|--inputFiles is required with --source=files",
         "--source=kafka --kafkaBootstrapServers=k:9092 --inputTopic=v --inputOffsetReset=oldest|--inputOffsetReset=oldest: unknown choice 'oldest'",
         "--sink=console,screen|--sink=console,screen: unknown choice 'screen'",
+        "--sink=none,console|--sink=none,console: 'none' cannot be combined with other sinks",
         "--sink=kafka --kafkaBootstrapServers=k:9092|--outputTopic is required with --sink=kafka",
         "--sink=files|--outputPath is required with --sink=files",
         "--deadLetter=files|--deadLetterPath is required with --deadLetter=files",

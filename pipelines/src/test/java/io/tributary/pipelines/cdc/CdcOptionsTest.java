@@ -42,6 +42,12 @@ class CdcOptionsTest {
   }
 
   @Test
+  void theChangeViewCanBeTurnedOff() {
+    assertEquals(java.util.Set.of(), CdcPipeline.validate(options("--sink=none")).sinks());
+    assertEquals(java.util.Set.of("console"), CdcPipeline.validate(options()).sinks());
+  }
+
+  @Test
   void filesSourceIsRejected() {
     assertThat(problems("--source=files", "--inputFiles=x"), containsString("--source=files"));
   }
