@@ -5,6 +5,7 @@ import io.tributary.io.lake.LakeSink;
 import io.tributary.io.redis.RedisSettings;
 import io.tributary.io.redis.RedisSink;
 import io.tributary.pipelines.io.Durations;
+import io.tributary.pipelines.io.GlobalFlatten;
 import io.tributary.pipelines.io.OptionsCheck;
 import io.tributary.pipelines.io.RedisOptions;
 import io.tributary.pipelines.io.Routes;
@@ -188,6 +189,11 @@ public final class CdcPipeline {
   public static Pipeline create(CdcOptions options) {
     Routes routes = validate(options);
     RedisOptions.reachableSettings(options);
+    return graph(options, routes);
+  }
+
+  /** The pipeline of checked options, without contacting any server (what {@link #create} runs). */
+  static Pipeline graph(CdcOptions options, Routes routes) {
     Pipeline pipeline = Pipeline.create(options);
 
     // 1. Read Debezium records (and, from Kafka, logs and sensor readings) as change events.
@@ -230,7 +236,7 @@ public final class CdcPipeline {
       failureLists.add(readings.failures());
     }
     PCollection<ChangeEvent> changes =
-        PCollectionList.of(changeLists).apply("AllChanges", Flatten.pCollections());
+        GlobalFlatten.of("AllChanges", PCollectionList.of(changeLists));
 
     // 2.-3. Route and write the lake, the cache and the feature store.
     Outputs outputs = build(changes, options);

@@ -11,16 +11,12 @@ import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.TextIO;
 import org.apache.beam.sdk.io.kafka.KafkaIO;
 import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.windowing.DefaultTrigger;
 import org.apache.beam.sdk.transforms.windowing.FixedWindows;
-import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.joda.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -132,26 +128,9 @@ public final class Sinks {
     }
   }
 
-  /**
-   * Failures of any windowing as one collection: each input is moved to the global window with the
-   * default trigger first, since failures of windowed or triggered steps (e.g. a Redis writer after
-   * sliding windows with late firings) cannot be flattened with unwindowed ones. Elements keep
-   * their timestamps.
-   */
+  /** Failures of any windowing as one collection ({@link GlobalFlatten}). */
   public static PCollection<Failure> flattenFailures(String name, PCollectionList<Failure> failures) {
-    PCollectionList<Failure> global = PCollectionList.empty(failures.getPipeline());
-    int i = 0;
-    for (PCollection<Failure> f : failures.getAll()) {
-      global =
-          global.and(
-              f.apply(
-                  name + "/Global" + i++,
-                  Window.<Failure>into(new GlobalWindows())
-                      .triggering(DefaultTrigger.of())
-                      .withAllowedLateness(Duration.ZERO)
-                      .discardingFiredPanes()));
-    }
-    return global.apply(name, Flatten.pCollections());
+    return GlobalFlatten.of(name, failures);
   }
 
   /** Writes failures to the routes' dead-letter target: log, Kafka or files, as JSON. */

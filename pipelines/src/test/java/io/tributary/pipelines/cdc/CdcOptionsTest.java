@@ -14,6 +14,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.junit.jupiter.api.Test;
@@ -38,6 +39,33 @@ class CdcOptionsTest {
           ? topic.substring(topic.indexOf('.') + 1)
           : topic;
       assertEquals(true, rules.routeFor(tableId).isPresent(), tableId);
+    }
+  }
+
+  @Test
+  void kafkaWithLogAndSensorTopicsBuildsOneGraph() {
+    // Sensor aggregates are windowed, database changes and logs are not: all are routed together.
+    CdcOptions options =
+        options(
+            "--source=kafka", "--kafkaBootstrapServers=127.0.0.1:9", "--inputTopic=shop\\..*",
+            "--logTopics=app-logs", "--sensorTopics=sensors", "--sink=files", "--outputPath=/tmp/unused");
+    org.apache.beam.sdk.Pipeline pipeline = CdcPipeline.graph(options, CdcPipeline.validate(options));
+    java.util.Set<String> steps = new java.util.HashSet<>();
+    pipeline.traverseTopologically(
+        new org.apache.beam.sdk.Pipeline.PipelineVisitor.Defaults() {
+          @Override
+          public CompositeBehavior enterCompositeTransform(org.apache.beam.sdk.runners.TransformHierarchy.Node node) {
+            steps.add(node.getFullName());
+            return CompositeBehavior.ENTER_TRANSFORM;
+          }
+
+          @Override
+          public void visitPrimitiveTransform(org.apache.beam.sdk.runners.TransformHierarchy.Node node) {
+            steps.add(node.getFullName());
+          }
+        });
+    for (String step : List.of("ReadDebezium", "ParseLogs", "AggregateReadings", "AggregatesAsChanges", "AllChanges", "Route")) {
+      assertThat(step + " in " + steps, steps.contains(step));
     }
   }
 
