@@ -147,15 +147,10 @@ public final class CdcPipeline {
     }
   }
 
-  /** The Redis of the options. */
-  public static RedisSettings redis(CdcOptions options) {
-    return RedisOptions.settings(options);
-  }
-
   /** Routing and the three sinks, from parsed changes: what tests drive. */
   public static Outputs build(PCollection<ChangeEvent> changes, CdcOptions options) {
     CdcRouting.Routed routed = changes.apply("Route", CdcRouting.route(rules(options)));
-    RedisSettings redis = redis(options);
+    RedisSettings redis = RedisOptions.settings(options);
 
     PCollection<LakeRow> offlineFeatures = routed.features().apply("FeaturesToLake", FeatureStore.toLake());
     PCollection<Failure> lakeFailures =
@@ -179,7 +174,7 @@ public final class CdcPipeline {
             .features()
             .apply("OnlineFeatures", FeatureStore.writeOnline(redis).withKeyPrefix(options.getFeatureKeyPrefix()));
     PCollection<Failure> failures =
-        Sinks.flattenFailures(
+        GlobalFlatten.of(
             "SinkFailures",
             PCollectionList.of(routed.failures()).and(lakeFailures).and(cacheFailures).and(featureFailures));
     return new Outputs(routed, failures);
@@ -250,7 +245,7 @@ public final class CdcPipeline {
     Sinks.results(changes, "changes", "", routes, options);
 
     // 4. Every failure, with its payload and reason, to the dead-letter sink.
-    Sinks.failures(Sinks.flattenFailures("AllFailures", PCollectionList.of(failureLists)), routes, options);
+    Sinks.failures(PCollectionList.of(failureLists), routes, options);
     return pipeline;
   }
 

@@ -144,7 +144,7 @@ public final class FraudPipeline {
 
     // 4. Every failure, with its payload and reason, to the dead-letter sink.
     Sinks.failures(
-        Sinks.flattenFailures("AllFailures", PCollectionList.of(parseFailures).and(outputs.failures())),
+        PCollectionList.of(parseFailures).and(outputs.failures()),
         routes,
         options);
     return pipeline;

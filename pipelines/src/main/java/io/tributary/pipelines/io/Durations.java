@@ -49,16 +49,6 @@ public final class Durations {
         "'" + text + "' is not a duration: write a whole number and a unit (500ms, 10s, 5m, 1h, 7d) or ISO-8601 (PT5M)");
   }
 
-  /** Whether {@link #parse} reads {@code text}. */
-  public static boolean isDuration(String text) {
-    try {
-      parse(text);
-      return true;
-    } catch (IllegalArgumentException e) {
-      return false;
-    }
-  }
-
   /** The shortest of the forms {@link #parse} reads that writes {@code d} exactly. */
   public static String format(Duration d) {
     long ms = d.getMillis();

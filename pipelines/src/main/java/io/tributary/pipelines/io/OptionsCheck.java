@@ -44,21 +44,25 @@ public final class OptionsCheck {
    * not one.
    */
   public Duration duration(String value, String option) {
-    try {
-      return Durations.parse(value);
-    } catch (IllegalArgumentException e) {
-      problems.add("--" + option + "=" + value + ": " + e.getMessage());
-      return Duration.ZERO;
-    }
+    return duration(value, option, false);
   }
 
   /** Parses a duration option that must be longer than zero. */
   public Duration positiveDuration(String value, String option) {
-    Duration d = duration(value, option);
-    if (!d.isLongerThan(Duration.ZERO) && Durations.isDuration(value)) {
-      problems.add("--" + option + "=" + value + ": must be longer than zero");
+    return duration(value, option, true);
+  }
+
+  private Duration duration(String value, String option, boolean positive) {
+    try {
+      Duration d = Durations.parse(value);
+      if (positive && !d.isLongerThan(Duration.ZERO)) {
+        problems.add("--" + option + "=" + value + ": must be longer than zero");
+      }
+      return d;
+    } catch (IllegalArgumentException e) {
+      problems.add("--" + option + "=" + value + ": " + e.getMessage());
+      return Duration.ZERO;
     }
-    return d;
   }
 
   /**

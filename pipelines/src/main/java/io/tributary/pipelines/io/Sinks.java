@@ -128,13 +128,12 @@ public final class Sinks {
     }
   }
 
-  /** Failures of any windowing as one collection ({@link GlobalFlatten}). */
-  public static PCollection<Failure> flattenFailures(String name, PCollectionList<Failure> failures) {
-    return GlobalFlatten.of(name, failures);
-  }
-
-  /** Writes failures to the routes' dead-letter target: log, Kafka or files, as JSON. */
-  public static void failures(PCollection<Failure> failures, Routes routes, SinkOptions options) {
+  /**
+   * Writes the failures of every step to the routes' dead-letter target: log, Kafka or files, as
+   * JSON. The steps may be windowed in any way ({@link GlobalFlatten}).
+   */
+  public static void failures(PCollectionList<Failure> all, Routes routes, SinkOptions options) {
+    PCollection<Failure> failures = GlobalFlatten.of("AllFailures", all);
     String target = routes.deadLetter();
     if (target.equals(LOG)) {
       failures.apply("LogFailures", ParDo.of(new LogFailureFn()));

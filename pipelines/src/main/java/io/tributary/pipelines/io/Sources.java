@@ -2,7 +2,6 @@ package io.tributary.pipelines.io;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.Set;
 import org.apache.beam.sdk.Pipeline;
@@ -159,21 +158,22 @@ public final class Sources {
   static final class ReadLinesFn extends DoFn<FileIO.ReadableFile, byte[]> {
     @ProcessElement
     public void process(@Element FileIO.ReadableFile file, OutputReceiver<byte[]> out) throws java.io.IOException {
-      try (java.io.InputStream in =
-          new java.io.BufferedInputStream(java.nio.channels.Channels.newInputStream(file.open()), 1 << 16)) {
+      try (java.io.InputStream in = java.nio.channels.Channels.newInputStream(file.open())) {
+        byte[] buffer = new byte[1 << 16];
         java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
-        boolean pending = false;
-        for (int b = in.read(); b >= 0; b = in.read()) {
-          if (b == '\n') {
-            out.output(withoutCr(line.toByteArray()));
-            line.reset();
-            pending = false;
-          } else {
-            line.write(b);
-            pending = true;
+        for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+          int from = 0;
+          for (int i = 0; i < n; i++) {
+            if (buffer[i] == '\n') {
+              line.write(buffer, from, i - from);
+              out.output(withoutCr(line.toByteArray()));
+              line.reset();
+              from = i + 1;
+            }
           }
+          line.write(buffer, from, n - from);
         }
-        if (pending) {
+        if (line.size() > 0) {
           out.output(withoutCr(line.toByteArray()));
         }
       }

@@ -8,13 +8,11 @@ import io.tributary.proto.sinks.LatestUpsert;
 import io.tributary.proto.sinks.RedisMutation;
 import io.tributary.transforms.values.Values;
 import java.util.Locale;
-import java.util.Map;
 import org.apache.beam.sdk.extensions.protobuf.ProtoCoder;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PCollection;
-import redis.clients.jedis.Jedis;
 
 /**
  * Keeps the latest sentiment index of each ticker in Redis: hash {@code <prefix><TICKER>} with
@@ -85,10 +83,5 @@ final class RedisIndex {
     public void process(@Element TickerWindow w, OutputReceiver<RedisMutation> out) {
       out.output(mutation(w));
     }
-  }
-
-  /** The stored index of one ticker (empty if none). */
-  static Map<String, String> read(Jedis jedis, String prefix, String ticker) {
-    return jedis.hgetAll(prefix + ticker);
   }
 }

@@ -178,7 +178,7 @@ public final class SentimentPipeline {
     }
 
     // 4. Every failure, with its payload and reason, to the dead-letter sink.
-    Sinks.failures(Sinks.flattenFailures("AllFailures", failures), routes, options);
+    Sinks.failures(failures, routes, options);
     return pipeline;
   }
 

@@ -306,13 +306,9 @@ public final class DebeziumJson {
   private static JsonNode read(byte[] bytes, String what) throws InvalidChangeException {
     JsonNode node;
     try {
-      node = JsonFields.readSingle(bytes);
+      node = JsonFields.readSingle(bytes, what);
     } catch (JsonFields.InvalidRecordException e) {
-      String m = e.getMessage();
-      throw new InvalidChangeException(
-          m.startsWith("malformed JSON: ")
-              ? "malformed JSON in " + what + ": " + m.substring("malformed JSON: ".length())
-              : m.replace("after the JSON value", "after the JSON " + what));
+      throw new InvalidChangeException(e.getMessage());
     }
     if (node == null || node.isMissingNode()) {
       throw new InvalidChangeException("malformed JSON in " + what + ": empty");

@@ -35,6 +35,14 @@ public final class JsonFields {
    * byte where it starts: one payload is one record, and nothing after it is dropped silently.
    */
   public static JsonNode readSingle(byte[] payload) throws InvalidRecordException {
+    return readSingle(payload, null);
+  }
+
+  /**
+   * As {@link #readSingle(byte[])}, for a payload that is one part of a record ({@code what}, e.g.
+   * "key"), which the error messages name: "malformed JSON in key: ...".
+   */
+  public static JsonNode readSingle(byte[] payload, String what) throws InvalidRecordException {
     try (JsonParser parser = MAPPER.createParser(payload)) {
       JsonNode root = MAPPER.readTree(parser);
       if (root == null || root.isMissingNode()) {
@@ -49,12 +57,13 @@ public final class JsonFields {
       }
       if (trailing) {
         throw new InvalidRecordException(
-            "trailing content after the JSON value at byte " + end + " (a second record, or junk)");
+            "trailing content after the JSON " + (what == null ? "value" : what) + " at byte " + end
+                + " (a second record, or junk)");
       }
       return root;
     } catch (IOException e) {
       String detail = e.getMessage() == null ? e.toString() : e.getMessage().split("\n", 2)[0];
-      throw new InvalidRecordException("malformed JSON: " + detail);
+      throw new InvalidRecordException("malformed JSON" + (what == null ? "" : " in " + what) + ": " + detail);
     }
   }
 

@@ -172,11 +172,16 @@ public abstract class LakeSink
    * declared column type (the same conversion the file writer makes).
    */
   public static String check(LakeRow row) {
+    return check(row, r -> avroSchema(r.getDataset(), r.getSchemaList()));
+  }
+
+  /** As {@link #check(LakeRow)}, with the Avro schema of a row from {@code schemaOf}. */
+  private static String check(LakeRow row, java.util.function.Function<LakeRow, Schema> schemaOf) {
     if (row.getDataset().isEmpty()) {
       return "lake row has no dataset";
     }
     try {
-      toRecord(avroSchema(row.getDataset(), row.getSchemaList()), row);
+      toRecord(schemaOf.apply(row), row);
       return null;
     } catch (RuntimeException e) {
       return "lake row of dataset '" + row.getDataset() + "' does not fit its schema: " + e.getMessage();
@@ -188,11 +193,31 @@ public abstract class LakeSink
    * bad row never fails (and retries forever) a bundle of files.
    */
   static final class CheckRowFn extends DoFn<LakeRow, LakeRow> {
+    /** Avro schemas built so far, by dataset and declared columns (few: one per schema version). */
+    private static final int MAX_SCHEMAS = 256;
+
     private final Counter unwritable = Metrics.counter(METRICS_NAMESPACE, "unwritable");
+    private transient Map<LakeRow, Schema> schemas;
+
+    @Setup
+    public void setup() {
+      schemas =
+          new java.util.LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<LakeRow, Schema> eldest) {
+              return size() > MAX_SCHEMAS;
+            }
+          };
+    }
+
+    private Schema schemaOf(LakeRow row) {
+      LakeRow key = LakeRow.newBuilder().setDataset(row.getDataset()).addAllSchema(row.getSchemaList()).build();
+      return schemas.computeIfAbsent(key, k -> avroSchema(k.getDataset(), k.getSchemaList()));
+    }
 
     @ProcessElement
     public void process(@Element LakeRow row, MultiOutputReceiver out) {
-      String reason = check(row);
+      String reason = check(row, this::schemaOf);
       if (reason == null) {
         out.get(WRITABLE).output(row);
       } else {

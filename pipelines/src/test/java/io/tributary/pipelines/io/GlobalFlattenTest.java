@@ -19,7 +19,7 @@ import org.joda.time.Instant;
 import org.junit.jupiter.api.Test;
 
 @BeamTest
-class SinksTest {
+class GlobalFlattenTest {
   private static Failure failure(String reason) {
     return Failures.of("Step", reason, reason.getBytes(StandardCharsets.UTF_8));
   }
@@ -36,7 +36,7 @@ class SinksTest {
                     .triggering(AfterWatermark.pastEndOfWindow().withLateFirings(AfterPane.elementCountAtLeast(1)))
                     .withAllowedLateness(Duration.standardMinutes(1))
                     .accumulatingFiredPanes());
-    PCollection<Failure> all = Sinks.flattenFailures("AllFailures", PCollectionList.of(plain).and(windowed));
+    PCollection<Failure> all = GlobalFlatten.of("AllFailures", PCollectionList.of(plain).and(windowed));
     // The windowed failure is in two sliding windows, so it arrives twice; none is lost.
     PAssert.that(all).containsInAnyOrder(failure("parse"), failure("redis"), failure("redis"));
     p.run().waitUntilFinish();
