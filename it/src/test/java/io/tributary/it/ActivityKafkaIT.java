@@ -44,7 +44,7 @@ class ActivityKafkaIT {
     String dead = Kafka.uniqueTopic("dead-" + runner);
     Kafka.createTopics(in, out, out + ".sessions", dead);
 
-    PageViewGenerator generator = new PageViewGenerator(11, 1_700_000_000_000L, 25, 200, 40, 3000);
+    PageViewGenerator generator = new PageViewGenerator(11, 1_700_000_000_000L, 25, 40, 3000, 1_800_000);
     List<byte[]> records = new ArrayList<>();
     List<Schedule.Arrival<PageView>> arrivals = new ArrayList<>();
     for (long i = 0; i < VIEWS; i++) {

@@ -63,7 +63,7 @@ public final class ActivityBenchmark {
       }
     }
     // 1,000 views per second of event time over 1,000 pages and 50,000 users.
-    PageViewGenerator generator = new PageViewGenerator(7, 1_700_000_000_000L, 1000, 50_000, 1000, 5000);
+    PageViewGenerator generator = new PageViewGenerator(7, 1_700_000_000_000L, 1000, 1000, 5000, 1_800_000);
     System.out.printf("activity benchmark: %,d views, %s windows every %s, top %d, %d cores%n",
         events, SIZE, PERIOD, topN, Runtime.getRuntime().availableProcessors());
     System.out.printf("%-7s %-44s %10s %9s %12s %9s  %s%n", "runner", "variant", "events", "seconds", "events/s", "speedup", "top pages");

@@ -63,12 +63,6 @@ public interface ActivityOptions extends SourceOptions, SinkOptions, StreamingOp
 
   void setMaxDisorder(String maxDisorder);
 
-  @Description("Synthetic source: number of distinct users.")
-  @Default.Integer(5000)
-  int getUsers();
-
-  void setUsers(int users);
-
   @Description("Synthetic source: number of distinct pages (popularity is Zipf-distributed).")
   @Default.Integer(200)
   int getPages();

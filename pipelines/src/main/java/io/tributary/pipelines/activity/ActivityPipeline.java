@@ -57,7 +57,6 @@ public final class ActivityPipeline {
     check
         .requirePositive(options.getTopN(), "topN")
         .requirePositive(options.getEventsPerSecond(), "eventsPerSecond")
-        .requirePositive(options.getUsers(), "users")
         .requirePositive(options.getPages(), "pages");
     check.throwIfInvalid();
     return routes;
@@ -139,9 +138,9 @@ public final class ActivityPipeline {
             options.getSeed(),
             bounded ? options.getStartMillis() : System.currentTimeMillis(),
             options.getEventsPerSecond(),
-            options.getUsers(),
             options.getPages(),
-            (int) Durations.parse(options.getMaxDisorder()).getMillis());
+            (int) Durations.parse(options.getMaxDisorder()).getMillis(),
+            Durations.parse(options.getSessionGap()).getMillis());
     return bounded
         ? Synthetic.bounded(generator, options.getMaxEvents())
         : Synthetic.unbounded(generator);

@@ -39,7 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ActivityFilesEndToEndTest {
   @Test
   void filesInFilesOutWithDeadLetters(@TempDir Path dir) throws IOException {
-    PageViewGenerator generator = new PageViewGenerator(3, 1_700_000_000_000L, 20, 100, 30, 2000);
+    PageViewGenerator generator = new PageViewGenerator(3, 1_700_000_000_000L, 20, 30, 2000, 1_800_000);
     List<String> lines = new ArrayList<>();
     List<Schedule.Arrival<PageView>> arrivals = new ArrayList<>();
     for (long i = 0; i < 2400; i++) {

@@ -26,10 +26,10 @@ class ActivityPipelineTest {
     ActivityOptions options =
         PipelineOptionsFactory.fromArgs(
                 "--windowSize=60s", "--windowPeriod=10s", "--topN=5", "--maxEvents=6000",
-                "--eventsPerSecond=50", "--users=300", "--pages=40", "--maxDisorder=4s")
+                "--eventsPerSecond=50", "--pages=40", "--maxDisorder=4s")
             .as(ActivityOptions.class);
     ActivityPipeline.validate(options);
-    PageViewGenerator generator = new PageViewGenerator(42, 1_700_000_000_000L, 50, 300, 40, 4000);
+    PageViewGenerator generator = new PageViewGenerator(42, 1_700_000_000_000L, 50, 40, 4000, 1_800_000);
     List<Schedule.Arrival<PageView>> arrivals = new ArrayList<>();
     for (long i = 0; i < 6000; i++) {
       PageView v = generator.at(i);
