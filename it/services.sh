@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Private test servers for the integration tests: services.sh start|stop|status
 #
-# start   installs what is missing (Debian packages postgresql, mariadb-server, redis-server),
-#         then starts PostgreSQL (wal_level=logical), MariaDB (ROW binlog), Redis and a single-node
+# start   installs what is missing (Debian packages postgresql, mariadb-server, redis-server, and
+#         chromium and chromium-driver for the browser tests), then starts PostgreSQL (wal_level=logical), MariaDB (ROW binlog), Redis and a single-node
 #         Kafka KRaft broker, each on a free loopback port with data, logs, sockets and pid files
 #         under it/target/services/, waits until each answers and writes
 #         it/target/services/endpoints.properties. Servers already running are reused.
@@ -47,6 +47,9 @@ install_missing() {
   { command -v mariadbd && command -v mariadb-install-db && command -v mariadb-admin \
       && command -v mariadb; } >/dev/null || packages+=(mariadb-server)
   { command -v redis-server && command -v redis-cli; } >/dev/null || packages+=(redis-server)
+  # Headless Chromium and its WebDriver for the dashboard's browser tests.
+  [[ -x /usr/bin/chromium ]] || packages+=(chromium)
+  [[ -x /usr/bin/chromedriver ]] || packages+=(chromium-driver)
   command -v java >/dev/null || die "java (17) is not installed"
   command -v mvn >/dev/null || die "mvn is not installed (it resolves the Kafka broker's jars)"
   if ((${#packages[@]})); then

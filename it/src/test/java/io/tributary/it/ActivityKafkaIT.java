@@ -42,7 +42,7 @@ class ActivityKafkaIT {
     String in = Kafka.uniqueTopic("views-" + runner);
     String out = Kafka.uniqueTopic("activity-" + runner);
     String dead = Kafka.uniqueTopic("dead-" + runner);
-    Kafka.createTopics(in, out, out + ".sessions", dead);
+    Kafka.createTopics(in, out, out + ".sessions", out + ".trend", dead);
 
     PageViewGenerator generator = new PageViewGenerator(11, 1_700_000_000_000L, 25, 40, 3000, 1_800_000);
     List<byte[]> records = new ArrayList<>();

@@ -32,6 +32,9 @@ public final class Tributary {
     PIPELINES.put("sentiment", new Entry(SentimentOptions.class, SentimentPipeline::run));
     PIPELINES.put("sentiment-eval", new Entry(EvaluateSentiment.Options.class, EvaluateSentiment::run));
     PIPELINES.put("cdc", new Entry(CdcOptions.class, CdcPipeline::run));
+    PIPELINES.put(
+        "dashboard",
+        new Entry(io.tributary.pipelines.dashboard.DashboardCommand.Options.class, io.tributary.pipelines.dashboard.DashboardCommand::run));
   }
 
   /**

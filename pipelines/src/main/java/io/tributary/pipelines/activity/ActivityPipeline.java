@@ -9,6 +9,10 @@ import io.tributary.pipelines.io.Synthetic;
 import io.tributary.proto.activity.ActivitySnapshot;
 import io.tributary.proto.activity.PageView;
 import io.tributary.proto.activity.SessionSummary;
+import io.tributary.proto.activity.ViewCount;
+import io.tributary.pipelines.dashboard.DashboardServer;
+import io.tributary.pipelines.dashboard.Dashboards;
+import java.util.concurrent.atomic.AtomicReference;
 import io.tributary.proto.common.Failure;
 import io.tributary.transforms.activity.WebActivity;
 import io.tributary.transforms.errors.Failures;
@@ -29,18 +33,24 @@ import org.joda.time.Duration;
  * sessions and failures out.
  *
  * <pre>
- * tributary activity                                   # synthetic views, console dashboard
+ * tributary activity                                   # synthetic views, live web dashboard
  * tributary activity --source=kafka --kafkaBootstrapServers=localhost:9092 --inputTopic=views \
  *     --sink=kafka,files --outputTopic=activity --outputPath=/tmp/activity
  * </pre>
  */
 public final class ActivityPipeline {
+  /** Kafka topics of the sessions and the trend: the snapshot topic with these suffixes. */
+  public static final String SESSIONS_TOPIC_SUFFIX = ".sessions";
+
+  public static final String TREND_TOPIC_SUFFIX = ".trend";
+
   private ActivityPipeline() {}
 
   /** The results of {@link #build}. */
   public record Outputs(
       PCollection<ActivitySnapshot> snapshots,
       PCollection<SessionSummary> sessions,
+      PCollection<ViewCount> trend,
       PCollection<Failure> failures) {}
 
   /**
@@ -49,7 +59,7 @@ public final class ActivityPipeline {
    */
   public static Routes validate(ActivityOptions options) {
     OptionsCheck check = new OptionsCheck();
-    Routes routes = Routes.check(options, check);
+    Routes routes = Routes.check(options, check, Sinks.DASHBOARD, Set.of(), Set.of(Sinks.DASHBOARD));
     check.slidingWindow(options.getWindowSize(), options.getWindowPeriod());
     check.duration(options.getAllowedLateness(), "allowedLateness");
     check.positiveDuration(options.getSessionGap(), "sessionGap");
@@ -81,7 +91,9 @@ public final class ActivityPipeline {
             WebActivity.sessionize()
                 .withGap(Durations.parse(options.getSessionGap()))
                 .withAllowedLateness(lateness));
-    return new Outputs(snapshots, sessions.output(), sessions.failures());
+    PCollection<ViewCount> trend =
+        views.apply("TrendViews", new ViewTrend(Durations.parse(options.getWindowPeriod()), lateness));
+    return new Outputs(snapshots, sessions.output(), trend, sessions.failures());
   }
 
   /** The whole pipeline for the options: read, parse, compute, write. */
@@ -111,8 +123,15 @@ public final class ActivityPipeline {
       outputs.snapshots().apply("Dashboard", ParDo.of(new ConsoleDashboard.DrawFn()));
       outputs.sessions().apply("DashboardSessions", ParDo.of(new ConsoleDashboard.CountSessionsFn()));
     }
+    if (sinks.contains(Sinks.DASHBOARD)) {
+      views.apply("DashboardMeter", ParDo.of(new ActivityBoard.MeterFn()));
+      outputs.snapshots().apply("DashboardSnapshots", ParDo.of(new ActivityBoard.SnapshotFn()));
+      outputs.sessions().apply("DashboardSessions", ParDo.of(new ActivityBoard.SessionFn()));
+      outputs.trend().apply("DashboardTrend", ParDo.of(new ActivityBoard.TrendFn()));
+    }
     Sinks.results(outputs.snapshots(), "snapshots", "", routes, options);
-    Sinks.results(outputs.sessions(), "sessions", ".sessions", routes, options);
+    Sinks.results(outputs.sessions(), "sessions", SESSIONS_TOPIC_SUFFIX, routes, options);
+    Sinks.results(outputs.trend(), "trend", TREND_TOPIC_SUFFIX, routes, options);
 
     // 4. Every failure, with its payload and reason, to the dead-letter sink.
     Sinks.failures(
@@ -122,12 +141,31 @@ public final class ActivityPipeline {
     return pipeline;
   }
 
-  /** Parses the arguments, builds the pipeline and runs it to completion. */
+  /**
+   * Parses the arguments, builds the pipeline and runs it to completion. With the dashboard sink,
+   * the dashboard is served from this process (its URL printed) and stays up after a bounded run
+   * until the process is stopped.
+   */
   public static PipelineResult run(String... args) {
     ActivityOptions options = PipelineOptionsFactory.fromArgs(args).withValidation().as(ActivityOptions.class);
-    PipelineResult result = create(options).run();
-    result.waitUntilFinish();
-    return result;
+    Routes routes = validate(options);
+    Pipeline pipeline = create(options);
+    if (!routes.sinks().contains(Sinks.DASHBOARD)) {
+      PipelineResult result = pipeline.run();
+      result.waitUntilFinish();
+      return result;
+    }
+    ActivityBoard.BOARD.update(ActivityBoard::clear);
+    return Dashboards.run(pipeline, options, ActivityBoard.BOARD, ActivityBoard.METER, "web activity", r -> {});
+  }
+
+  /**
+   * Clears this JVM's activity board and serves it on {@code --dashboardHost:--dashboardPort},
+   * with the operations strip fed from the in-process pipeline's meter once a second.
+   */
+  public static DashboardServer startDashboard(ActivityOptions options) {
+    ActivityBoard.BOARD.update(ActivityBoard::clear);
+    return Dashboards.serve(options, ActivityBoard.BOARD, ActivityBoard.METER, new AtomicReference<>());
   }
 
   private static org.apache.beam.sdk.transforms.PTransform<org.apache.beam.sdk.values.PBegin, PCollection<PageView>> synthetic(

@@ -96,7 +96,7 @@ public final class CdcPipeline {
   /** Checks every option (not the servers); throws one exception naming each bad option and value. */
   public static Routes validate(CdcOptions options) {
     OptionsCheck check = new OptionsCheck();
-    Routes routes = Routes.check(options, check, Set.of(CAPTURE), Set.of());
+    Routes routes = Routes.check(options, check, Set.of(CAPTURE), Set.of(Sinks.DASHBOARD));
     check
         .require(!routes.source().equals(Sources.FILES), "source", options.getSource(),
             "the cdc pipeline reads 'synthetic', 'kafka' or 'capture' (Debezium records need key and value)")
@@ -242,6 +242,13 @@ public final class CdcPipeline {
     if (sinks.contains(Sinks.CONSOLE)) {
       changes.apply("PrintChanges", ParDo.of(new PrintChangeFn()));
     }
+    if (sinks.contains(Sinks.DASHBOARD)) {
+      changes.apply("DashboardMeter", ParDo.of(new CdcBoard.MeterFn()));
+      changes.apply("DashboardChanges", ParDo.of(new CdcBoard.ChangeFn()));
+      outputs.routed().lake().apply("DashboardLake", ParDo.of(new CdcBoard.RoutedFn<>("lake")));
+      outputs.routed().cache().apply("DashboardCache", ParDo.of(new CdcBoard.RoutedFn<>("cache")));
+      outputs.routed().features().apply("DashboardFeatures", ParDo.of(new CdcBoard.RoutedFn<>("features")));
+    }
     Sinks.results(changes, "changes", "", routes, options);
 
     // 4. Every failure, with its payload and reason, to the dead-letter sink.
@@ -252,7 +259,13 @@ public final class CdcPipeline {
   /** Parses the arguments, builds the pipeline and runs it to completion. */
   public static PipelineResult run(String... args) {
     CdcOptions options = PipelineOptionsFactory.fromArgs(args).withValidation().as(CdcOptions.class);
-    PipelineResult result = create(options).run();
+    Pipeline pipeline = create(options);
+    if (validate(options).sinks().contains(Sinks.DASHBOARD)) {
+      CdcBoard.BOARD.update(CdcBoard::clear);
+      return io.tributary.pipelines.dashboard.Dashboards.run(
+          pipeline, options, CdcBoard.BOARD, CdcBoard.METER, "change data capture", r -> {});
+    }
+    PipelineResult result = pipeline.run();
     result.waitUntilFinish();
     return result;
   }

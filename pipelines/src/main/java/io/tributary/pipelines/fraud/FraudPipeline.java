@@ -1,5 +1,6 @@
 package io.tributary.pipelines.fraud;
 
+import io.tributary.pipelines.dashboard.Dashboards;
 import io.tributary.pipelines.io.Durations;
 import io.tributary.pipelines.io.OptionsCheck;
 import io.tributary.pipelines.io.Routes;
@@ -56,7 +57,7 @@ public final class FraudPipeline {
   /** Checks every option; throws one exception naming each bad option and value. */
   public static Routes validate(FraudOptions options) {
     OptionsCheck check = new OptionsCheck();
-    Routes routes = Routes.check(options, check, POSTGRES);
+    Routes routes = Routes.check(options, check, POSTGRES, Sinks.DASHBOARD);
     check.positiveDuration(options.getWindowSize(), "windowSize");
     check.duration(options.getAllowedLateness(), "allowedLateness");
     check.duration(options.getStateRetention(), "stateRetention");
@@ -135,6 +136,11 @@ public final class FraudPipeline {
     if (sinks.contains(Sinks.CONSOLE)) {
       outputs.alerts().apply("PrintAlerts", ParDo.of(new ConsoleAlerts.PrintFn()));
     }
+    if (sinks.contains(Sinks.DASHBOARD)) {
+      transactions.apply("DashboardMeter", ParDo.of(new FraudBoard.MeterFn()));
+      outputs.scored().apply("DashboardScored", ParDo.of(new FraudBoard.ScoredFn(generator)));
+      outputs.alerts().apply("DashboardAlerts", ParDo.of(new FraudBoard.AlertFn(generator)));
+    }
     Sinks.results(outputs.alerts(), "alerts", "", routes, options);
     Sinks.results(outputs.scored(), "features", ".features", routes, options);
     if (sinks.contains(POSTGRES)) {
@@ -157,11 +163,21 @@ public final class FraudPipeline {
   public static PipelineResult run(String... args) {
     FraudOptions options =
         PipelineOptionsFactory.fromArgs(args).withValidation().as(FraudOptions.class);
-    PipelineResult result = create(options).run();
-    result.waitUntilFinish();
-    if (options.getSource().equalsIgnoreCase(Sources.SYNTHETIC) && options.getMaxEvents() > 0) {
-      System.out.println("Rule quality on the synthetic source: " + InjectedFraud.Quality.of(result));
+    Routes routes = validate(options);
+    Pipeline pipeline = create(options);
+    java.util.function.Consumer<PipelineResult> summary =
+        result -> {
+          if (options.getSource().equalsIgnoreCase(Sources.SYNTHETIC) && options.getMaxEvents() > 0) {
+            System.out.println("Rule quality on the synthetic source: " + InjectedFraud.Quality.of(result));
+          }
+        };
+    if (routes.sinks().contains(Sinks.DASHBOARD)) {
+      FraudBoard.BOARD.update(FraudBoard::clear);
+      return Dashboards.run(pipeline, options, FraudBoard.BOARD, FraudBoard.METER, "card fraud", summary);
     }
+    PipelineResult result = pipeline.run();
+    result.waitUntilFinish();
+    summary.accept(result);
     return result;
   }
 

@@ -20,9 +20,18 @@ public record Routes(String source, Set<String> sinks, String deadLetter) {
   /** As {@link #check(SourceOptions, OptionsCheck, String...)}, with the pipeline's own sources too. */
   public static <O extends SourceOptions & SinkOptions> Routes check(
       O options, OptionsCheck check, Set<String> extraSources, Set<String> extraSinks) {
+    return check(options, check, Sinks.CONSOLE, extraSources, extraSinks);
+  }
+
+  /**
+   * As {@link #check(SourceOptions, OptionsCheck, Set, Set)}, with the result sink used when
+   * {@code --sink} is not given.
+   */
+  public static <O extends SourceOptions & SinkOptions> Routes check(
+      O options, OptionsCheck check, String defaultSink, Set<String> extraSources, Set<String> extraSinks) {
     return new Routes(
         Sources.check(options, check, extraSources),
-        Sinks.check(options, check, extraSinks),
+        Sinks.check(options, check, defaultSink, extraSinks),
         Sinks.checkDeadLetter(options, check));
   }
 

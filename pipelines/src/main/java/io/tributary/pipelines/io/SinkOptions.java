@@ -4,12 +4,12 @@ import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 
 /** Where a pipeline writes results and failures: the same choices for every Tributary pipeline. */
-public interface SinkOptions extends KafkaOptions {
+public interface SinkOptions extends KafkaOptions, io.tributary.pipelines.dashboard.DashboardOptions {
   @Description(
-      "Outputs, comma-separated: 'console' (a refreshing table, the default), 'kafka' (JSON to"
-          + " --outputTopic) and/or 'files' (JSON lines under --outputPath); 'none' for no result"
-          + " output (the cdc pipeline still writes its lake and cache).")
-  @Default.String("console")
+      "Outputs, comma-separated: 'dashboard' (live web pages, see --dashboardPort; the default of"
+          + " the activity pipeline), 'console' (a refreshing table, the default of the others),"
+          + " 'kafka' (JSON to --outputTopic) and/or 'files' (JSON lines under --outputPath);"
+          + " 'none' for no result output (the cdc pipeline still writes its lake and cache).")
   String getSink();
 
   void setSink(String sink);

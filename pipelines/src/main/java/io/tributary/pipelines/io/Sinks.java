@@ -23,6 +23,8 @@ import org.slf4j.LoggerFactory;
 /** Writes results and failures where {@link SinkOptions} says. */
 public final class Sinks {
   public static final String CONSOLE = "console";
+  /** The live web dashboard ({@code io.tributary.pipelines.dashboard}), in-process. */
+  public static final String DASHBOARD = "dashboard";
   public static final String KAFKA = "kafka";
   public static final String FILES = "files";
   public static final String LOG = "log";
@@ -34,12 +36,13 @@ public final class Sinks {
   private Sinks() {}
 
   /** Checks the result sink options; the chosen result sinks are returned. */
-  static Set<String> check(SinkOptions options, OptionsCheck check, Set<String> extraSinks) {
+  static Set<String> check(SinkOptions options, OptionsCheck check, String defaultSink, Set<String> extraSinks) {
     Set<String> allowed = new java.util.TreeSet<>(extraSinks);
     allowed.addAll(Set.of(CONSOLE, KAFKA, FILES, NONE));
-    Set<String> sinks = check.choices(options.getSink(), "sink", allowed);
+    String sink = options.getSink() == null ? defaultSink : options.getSink();
+    Set<String> sinks = check.choices(sink, "sink", allowed);
     if (sinks.contains(NONE)) {
-      check.require(sinks.size() == 1, "sink", options.getSink(), "'none' cannot be combined with other sinks");
+      check.require(sinks.size() == 1, "sink", sink, "'none' cannot be combined with other sinks");
       return Set.of();
     }
     if (sinks.contains(KAFKA)) {
@@ -48,6 +51,13 @@ public final class Sinks {
     }
     if (sinks.contains(FILES)) {
       check.requireSet(options.getOutputPath(), "outputPath", "with --sink=files");
+    }
+    if (sinks.contains(DASHBOARD)) {
+      check.require(
+          options.getDashboardPort() >= 0 && options.getDashboardPort() <= 65535,
+          "dashboardPort",
+          Integer.toString(options.getDashboardPort()),
+          "must be a TCP port (0 for any free one)");
     }
     check.positiveDuration(options.getFileWindow(), "fileWindow");
     return sinks;
@@ -178,6 +188,7 @@ public final class Sinks {
   static final class FailureJsonFn extends DoFn<Failure, String> {
     @ProcessElement
     public void process(@Element Failure failure, OutputReceiver<String> out) {
+      io.tributary.pipelines.dashboard.Meter.deadLetter();
       out.output(failureJson(failure));
     }
   }
@@ -187,6 +198,7 @@ public final class Sinks {
 
     @ProcessElement
     public void process(@Element Failure failure) {
+      io.tributary.pipelines.dashboard.Meter.deadLetter();
       LOG.warn("failure: {}", failureJson(failure));
     }
   }

@@ -68,7 +68,7 @@ public final class SentimentPipeline {
   /** Checks every option; throws one exception naming each bad option and value. */
   public static Routes validate(SentimentOptions options) {
     OptionsCheck check = new OptionsCheck();
-    Routes routes = Routes.check(options, check, REDIS);
+    Routes routes = Routes.check(options, check, REDIS, Sinks.DASHBOARD);
     check.choices(options.getInputFormat(), "inputFormat", Set.of("json", "csv"));
     check.choices(options.getMethod(), "method", Set.of("combined", "corenlp", "finance"));
     check.choices(options.getParser(), "parser", Set.of("sr", "pcfg"));
@@ -165,6 +165,12 @@ public final class SentimentPipeline {
       outputs.windows().apply("Console", ParDo.of(new SentimentConsole.DrawFn()));
       outputs.alerts().apply("ConsoleAlerts", ParDo.of(new SentimentConsole.AlertFn()));
     }
+    if (sinks.contains(Sinks.DASHBOARD)) {
+      items.apply("DashboardMeter", ParDo.of(new SentimentBoard.MeterFn()));
+      outputs.mentions().apply("DashboardMentions", ParDo.of(new SentimentBoard.MentionFn()));
+      outputs.windows().apply("DashboardWindows", ParDo.of(new SentimentBoard.WindowFn()));
+      outputs.alerts().apply("DashboardShifts", ParDo.of(new SentimentBoard.ShiftFn()));
+    }
     Sinks.results(outputs.windows(), "windows", "", routes, options);
     Sinks.results(outputs.alerts(), "alerts", ".alerts", routes, options);
     Sinks.results(outputs.mentions(), "mentions", ".mentions", routes, options);
@@ -185,7 +191,13 @@ public final class SentimentPipeline {
   /** Parses the arguments, builds the pipeline and runs it to completion. */
   public static PipelineResult run(String... args) {
     SentimentOptions options = PipelineOptionsFactory.fromArgs(args).withValidation().as(SentimentOptions.class);
-    PipelineResult result = create(options).run();
+    Pipeline pipeline = create(options);
+    if (validate(options).sinks().contains(Sinks.DASHBOARD)) {
+      SentimentBoard.BOARD.update(SentimentBoard::clear);
+      return io.tributary.pipelines.dashboard.Dashboards.run(
+          pipeline, options, SentimentBoard.BOARD, SentimentBoard.METER, "market sentiment", r -> {});
+    }
+    PipelineResult result = pipeline.run();
     result.waitUntilFinish();
     return result;
   }

@@ -21,7 +21,7 @@ class FraudOptionsTest {
         "--fraudRate=1.5|--fraudRate=1.5: must be in [0, 1)",
         "--allowedLateness=-1s|--allowedLateness=-1s: '-1s' is not a duration",
         "--sink=postgres|--postgresUrl is required with --sink=postgres",
-        "--sink=oracle|unknown choice 'oracle', choose from [console, files, kafka, none, postgres]",
+        "--sink=oracle|unknown choice 'oracle', choose from [console, dashboard, files, kafka, none, postgres]",
       })
   void rejectsABadOptionByName(String arg, String message) {
     FraudOptions options = PipelineOptionsFactory.fromArgs(arg).as(FraudOptions.class);
