@@ -8,11 +8,14 @@ import io.tributary.transforms.errors.Failures;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import org.apache.beam.sdk.coders.ListCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.extensions.protobuf.ProtoCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.state.MapState;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
 import org.apache.beam.sdk.state.TimeDomain;
@@ -29,13 +32,20 @@ import org.joda.time.Instant;
  * Per-user sessionization with event-time timers (see {@link WebActivity.Sessionize} for the
  * contract).
  *
+ * <p>Input is keyed by a bucket of users (a hash of the user id), not by user: a runner then
+ * tracks a bounded number of keys and timers however many users there are (the Direct runner
+ * scans every pending timer on each watermark update). Within a bucket, state is per user (map
+ * state keyed by user id).
+ *
  * <p>State per user: the open sessions (a session's pane index is -1 until it is first emitted),
- * the end of the last final session (the horizon: earlier views are beyond lateness), and the time
- * the single timer is set for. One timer serves all deadlines: it is moved earlier when a new
- * deadline comes before it and, when it fires, every due deadline is handled and it is set to the
- * next one. Moving a timer only earlier keeps its output timestamp at or after the element's.
+ * the end of the last final session (the horizon: earlier views are beyond lateness), and the
+ * user's next deadline. One timer per bucket serves all deadlines: it is set to the earliest
+ * deadline of the bucket's users, moved only earlier when a new deadline comes before it (which
+ * keeps its output timestamp at or after the element's), and when it fires at {@code t} every user
+ * whose deadline is {@code t} is handled exactly as a timer of that user's own would be, then it
+ * is set to the bucket's next deadline.
  */
-final class SessionizeFn extends DoFn<KV<String, PageView>, SessionSummary> {
+final class SessionizeFn extends DoFn<KV<Integer, PageView>, SessionSummary> {
   private static final Comparator<SessionSummary> BY_START =
       Comparator.comparingLong(SessionSummary::getStartMillis);
 
@@ -50,12 +60,19 @@ final class SessionizeFn extends DoFn<KV<String, PageView>, SessionSummary> {
   private final Counter lateDropped = Metrics.counter(WebActivity.METRICS_NAMESPACE, "lateDropped");
 
   @StateId("sessions")
-  private final StateSpec<ValueState<List<SessionSummary>>> sessionsSpec =
-      StateSpecs.value(ListCoder.of(ProtoCoder.of(SessionSummary.class)));
+  private final StateSpec<MapState<String, List<SessionSummary>>> sessionsSpec =
+      StateSpecs.map(StringUtf8Coder.of(), ListCoder.of(ProtoCoder.of(SessionSummary.class)));
 
   @StateId("horizon")
-  private final StateSpec<ValueState<Long>> horizonSpec = StateSpecs.value(VarLongCoder.of());
+  private final StateSpec<MapState<String, Long>> horizonSpec =
+      StateSpecs.map(StringUtf8Coder.of(), VarLongCoder.of());
 
+  /** Each user's next deadline. */
+  @StateId("dueAt")
+  private final StateSpec<MapState<String, Long>> dueAtSpec =
+      StateSpecs.map(StringUtf8Coder.of(), VarLongCoder.of());
+
+  /** When the bucket's timer is set for: the earliest deadline of its users. */
   @StateId("timerAt")
   private final StateSpec<ValueState<Long>> timerAtSpec = StateSpecs.value(VarLongCoder.of());
 
@@ -77,15 +94,17 @@ final class SessionizeFn extends DoFn<KV<String, PageView>, SessionSummary> {
 
   @ProcessElement
   public void process(
-      @Element KV<String, PageView> element,
-      @StateId("sessions") ValueState<List<SessionSummary>> sessionsState,
-      @StateId("horizon") ValueState<Long> horizonState,
+      @Element KV<Integer, PageView> element,
+      @StateId("sessions") MapState<String, List<SessionSummary>> sessionsState,
+      @StateId("horizon") MapState<String, Long> horizonState,
+      @StateId("dueAt") MapState<String, Long> dueAtState,
       @StateId("timerAt") ValueState<Long> timerAtState,
       @TimerId("tick") Timer tick,
       MultiOutputReceiver out) {
     PageView view = element.getValue();
+    String user = view.getUserId();
     long ts = view.getEventTimeMillis();
-    Long horizon = horizonState.read();
+    Long horizon = horizonState.get(user).read();
     if (horizon != null && ts < horizon) {
       lateDropped.inc();
       out.get(lateTag)
@@ -106,7 +125,7 @@ final class SessionizeFn extends DoFn<KV<String, PageView>, SessionSummary> {
 
     SessionSummary merged = single(view);
     List<SessionSummary> kept = new ArrayList<>();
-    List<SessionSummary> open = sessionsState.read();
+    List<SessionSummary> open = sessionsState.get(user).read();
     if (open != null) {
       for (SessionSummary s : open) {
         if (overlaps(s, merged)) {
@@ -133,7 +152,11 @@ final class SessionizeFn extends DoFn<KV<String, PageView>, SessionSummary> {
     }
     kept.add(merged);
     kept.sort(BY_START);
-    sessionsState.write(kept);
+    sessionsState.put(user, kept);
+    Long dueAt = dueAtState.get(user).read();
+    if (dueAt == null || deadline < dueAt) {
+      dueAtState.put(user, deadline);
+    }
     Long timerAt = timerAtState.read();
     if (timerAt == null || deadline < timerAt) {
       tick.set(Instant.ofEpochMilli(deadline));
@@ -144,14 +167,52 @@ final class SessionizeFn extends DoFn<KV<String, PageView>, SessionSummary> {
   @OnTimer("tick")
   public void onTick(
       OnTimerContext context,
-      @StateId("sessions") ValueState<List<SessionSummary>> sessionsState,
-      @StateId("horizon") ValueState<Long> horizonState,
+      @StateId("sessions") MapState<String, List<SessionSummary>> sessionsState,
+      @StateId("horizon") MapState<String, Long> horizonState,
+      @StateId("dueAt") MapState<String, Long> dueAtState,
       @StateId("timerAt") ValueState<Long> timerAtState,
       @TimerId("tick") Timer tick,
       MultiOutputReceiver out) {
     long now = context.fireTimestamp().getMillis();
-    List<SessionSummary> open = sessionsState.read();
-    Long horizon = horizonState.read();
+    List<String> due = new ArrayList<>();
+    long next = Long.MAX_VALUE;
+    for (Map.Entry<String, Long> e : dueAtState.entries().read()) {
+      if (e.getValue() <= now) {
+        due.add(e.getKey());
+      } else {
+        next = Math.min(next, e.getValue());
+      }
+    }
+    for (String user : due) {
+      Long userNext = fire(user, now, sessionsState, horizonState, out);
+      if (userNext == null) {
+        dueAtState.remove(user);
+      } else {
+        dueAtState.put(user, userNext);
+        next = Math.min(next, userNext);
+      }
+    }
+    if (next == Long.MAX_VALUE) {
+      timerAtState.clear();
+    } else {
+      tick.set(Instant.ofEpochMilli(next));
+      timerAtState.write(next);
+    }
+  }
+
+  /**
+   * Handles one user's deadline at {@code now}: emits the sessions that are complete, finalizes
+   * those past lateness, clears the user's state once retention has passed. Returns the user's
+   * next deadline, or null if none.
+   */
+  private Long fire(
+      String user,
+      long now,
+      MapState<String, List<SessionSummary>> sessionsState,
+      MapState<String, Long> horizonState,
+      MultiOutputReceiver out) {
+    List<SessionSummary> open = sessionsState.get(user).read();
+    Long horizon = horizonState.get(user).read();
     List<SessionSummary> kept = new ArrayList<>();
     long next = Long.MAX_VALUE;
     if (open != null) {
@@ -174,28 +235,22 @@ final class SessionizeFn extends DoFn<KV<String, PageView>, SessionSummary> {
       }
     }
     if (horizon != null) {
-      horizonState.write(horizon);
+      horizonState.put(user, horizon);
     }
     if (kept.isEmpty()) {
-      sessionsState.clear();
+      sessionsState.remove(user);
       if (horizon != null) {
         long cleanup = horizon - 1 + lateness + retention;
         if (cleanup <= now) {
-          horizonState.clear();
-          timerAtState.clear();
-          return;
+          horizonState.remove(user);
+          return null;
         }
         next = cleanup;
       }
     } else {
-      sessionsState.write(kept);
+      sessionsState.put(user, kept);
     }
-    if (next == Long.MAX_VALUE) {
-      timerAtState.clear();
-    } else {
-      tick.set(Instant.ofEpochMilli(next));
-      timerAtState.write(next);
-    }
+    return next == Long.MAX_VALUE ? null : next;
   }
 
   /** When the watermark passes this, the session is complete as far as on-time data goes. */

@@ -12,12 +12,13 @@ import io.tributary.transforms.window.SlidingCombine;
 import java.util.Set;
 import java.util.TreeSet;
 import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.extensions.protobuf.ProtoCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.WithFailures;
 import org.apache.beam.sdk.transforms.WithKeys;
@@ -93,6 +94,7 @@ public final class WebActivity {
         .setGap(Duration.standardMinutes(30))
         .setAllowedLateness(Duration.ZERO)
         .setStateRetention(Duration.standardMinutes(30))
+        .setKeyBuckets(Sessionize.DEFAULT_KEY_BUCKETS)
         .build();
   }
 
@@ -266,8 +268,11 @@ public final class WebActivity {
    *
    * <p><b>State.</b> Per user: the open sessions and the end of the user's last final session.
    * Once a user has no open session, that end is kept for {@code stateRetention}, then all of the
-   * user's state is cleared; a view older than it arriving after that starts a new session. Runs on
-   * any runner with event-time timers in the global window (Direct, Flink, Dataflow).
+   * user's state is cleared; a view older than it arriving after that starts a new session. Users
+   * are hashed into {@code keyBuckets} keys, each holding its users' state in map state and one
+   * event-time timer at its users' earliest deadline, so the keys and timers a runner tracks stay
+   * bounded however many users there are. Runs on any runner with map state and event-time timers
+   * in the global window (Direct, Flink, Dataflow).
    */
   @AutoValue
   public abstract static class Sessionize
@@ -276,11 +281,16 @@ public final class WebActivity {
     /** The step name in failure records. */
     public static final String STEP = "Sessionize";
 
+    /** Keys the users are hashed into unless {@link #withKeyBuckets} says otherwise. */
+    public static final int DEFAULT_KEY_BUCKETS = 1024;
+
     abstract Duration getGap();
 
     abstract Duration getAllowedLateness();
 
     abstract Duration getStateRetention();
+
+    abstract int getKeyBuckets();
 
     abstract Builder toBuilder();
 
@@ -291,6 +301,8 @@ public final class WebActivity {
       abstract Builder setAllowedLateness(Duration lateness);
 
       abstract Builder setStateRetention(Duration retention);
+
+      abstract Builder setKeyBuckets(int buckets);
 
       abstract Sessionize build();
     }
@@ -305,6 +317,15 @@ public final class WebActivity {
       return toBuilder().setAllowedLateness(lateness).build();
     }
 
+    /**
+     * Into how many keys users are hashed (default {@value #DEFAULT_KEY_BUCKETS}): the state of a
+     * bucket is kept per user, so results do not depend on it; it bounds the keys a runner tracks
+     * and is the parallelism of the step.
+     */
+    public Sessionize withKeyBuckets(int buckets) {
+      return toBuilder().setKeyBuckets(buckets).build();
+    }
+
     /** How long the end of a user's last final session is remembered (default 30 minutes). */
     public Sessionize withStateRetention(Duration retention) {
       return toBuilder().setStateRetention(retention).build();
@@ -315,6 +336,9 @@ public final class WebActivity {
         PCollection<PageView> views) {
       if (getGap().getMillis() <= 0) {
         throw new IllegalArgumentException("Sessionize: gap must be positive, got " + getGap());
+      }
+      if (getKeyBuckets() <= 0) {
+        throw new IllegalArgumentException("Sessionize: keyBuckets must be positive, got " + getKeyBuckets());
       }
       if (getAllowedLateness().getMillis() < 0 || getStateRetention().getMillis() < 0) {
         throw new IllegalArgumentException(
@@ -327,10 +351,8 @@ public final class WebActivity {
       TupleTag<Failure> late = Failures.tag();
       PCollectionTuple results =
           views
-              .apply(
-                  "KeyByUser",
-                  WithKeys.of((PageView v) -> v.getUserId()).withKeyType(TypeDescriptors.strings()))
-              .setCoder(KvCoder.of(StringUtf8Coder.of(), ProtoCoder.of(PageView.class)))
+              .apply("KeyByUserBucket", WithKeys.of(new UserBucket(getKeyBuckets())).withKeyType(TypeDescriptors.integers()))
+              .setCoder(KvCoder.of(VarIntCoder.of(), ProtoCoder.of(PageView.class)))
               .apply("GlobalWindow", Window.into(new GlobalWindows()))
               .apply(
                   "Sessionize",
@@ -353,7 +375,22 @@ public final class WebActivity {
       builder
           .add(DisplayData.item("gap", getGap()))
           .add(DisplayData.item("allowedLateness", getAllowedLateness()))
-          .add(DisplayData.item("stateRetention", getStateRetention()));
+          .add(DisplayData.item("stateRetention", getStateRetention()))
+          .add(DisplayData.item("keyBuckets", getKeyBuckets()));
+    }
+  }
+
+  /** The key bucket of a view's user: a hash of the user id, stable across JVMs. */
+  static final class UserBucket implements SerializableFunction<PageView, Integer> {
+    private final int buckets;
+
+    UserBucket(int buckets) {
+      this.buckets = buckets;
+    }
+
+    @Override
+    public Integer apply(PageView view) {
+      return Math.floorMod(view.getUserId().hashCode(), buckets);
     }
   }
 }

@@ -113,6 +113,7 @@ class SessionizeTest {
 
   @Test
   void finalSessionsEqualOracleOverAcceptedViewsOnRandomStreams(TestPipeline p) {
+    // Seeds 22 and 23 share keys between users: per-user state and timers within a key.
     long gap = 5 * MIN;
     long lateness = 3 * MIN;
     for (long seed : new long[] {21, 22, 23}) {
@@ -134,7 +135,9 @@ class SessionizeTest {
                   WebActivity.sessionize()
                       .withGap(Duration.millis(gap))
                       .withAllowedLateness(Duration.millis(lateness))
-                      .withStateRetention(Duration.standardDays(1)));
+                      .withStateRetention(Duration.standardDays(1))
+                      // Users alone on their key, three buckets, and every user on one key.
+                      .withKeyBuckets(seed == 21 ? WebActivity.Sessionize.DEFAULT_KEY_BUCKETS : seed == 22 ? 3 : 1));
       PCollection<KV<String, byte[]>> tagged =
           PCollectionList.of(
                   result
