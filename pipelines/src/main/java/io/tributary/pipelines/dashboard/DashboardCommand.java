@@ -78,9 +78,10 @@ public final class DashboardCommand implements AutoCloseable {
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final AtomicLong records = new AtomicLong();
 
-  private DashboardCommand(DashboardServer server, Thread reader) {
+  private DashboardCommand(DashboardServer server, Options options, List<String> topics, Board<ActivityBoard> board) {
     this.server = server;
-    this.reader = reader;
+    this.reader = new Thread(() -> read(options, topics, board), "tributary-dashboard-kafka");
+    this.reader.setDaemon(true);
   }
 
   /** Checks the options; one exception names every bad one. */
@@ -107,13 +108,9 @@ public final class DashboardCommand implements AutoCloseable {
         List.of(topic, topic + ActivityPipeline.SESSIONS_TOPIC_SUFFIX, topic + ActivityPipeline.TREND_TOPIC_SUFFIX);
     DashboardServer server =
         DashboardServer.start(options.getDashboardHost(), options.getDashboardPort(), List.of(board), () -> {});
-    DashboardCommand[] self = new DashboardCommand[1];
-    Thread reader =
-        new Thread(() -> self[0].read(options, topics, board), "tributary-dashboard-kafka");
-    reader.setDaemon(true);
-    self[0] = new DashboardCommand(server, reader);
-    reader.start();
-    return self[0];
+    DashboardCommand command = new DashboardCommand(server, options, topics, board);
+    command.reader.start();
+    return command;
   }
 
   public DashboardServer server() {

@@ -58,9 +58,34 @@ public final class Sinks {
           "dashboardPort",
           Integer.toString(options.getDashboardPort()),
           "must be a TCP port (0 for any free one)");
+      check.require(
+          runsInThisProcess(options),
+          "sink",
+          sink,
+          "the dashboard is fed by the pipeline's steps in this process, which --runner="
+              + options.getRunner().getSimpleName()
+              + " does not run here: write the results with --sink=kafka and serve them with"
+              + " 'tributary dashboard'");
     }
     check.positiveDuration(options.getFileWindow(), "fileWindow");
     return sinks;
+  }
+
+  /**
+   * Whether the pipeline's steps run in this JVM: the Direct runner, or Flink with an embedded
+   * cluster ({@code --flinkMaster} unset, {@code [local]} or {@code [auto]}). Read from the
+   * options' JSON so that no runner's classes are needed.
+   */
+  static boolean runsInThisProcess(org.apache.beam.sdk.options.PipelineOptions options) {
+    String runner = options.getRunner().getSimpleName();
+    if (runner.equals("DirectRunner") || runner.equals("TestPipeline") || runner.equals("CrashingRunner")) {
+      return true;
+    }
+    if (!runner.equals("FlinkRunner") && !runner.equals("TestFlinkRunner")) {
+      return false;
+    }
+    com.fasterxml.jackson.databind.JsonNode master = MAPPER.valueToTree(options).path("options").path("flinkMaster");
+    return master.isMissingNode() || master.isNull() || Set.of("[local]", "[auto]").contains(master.asText());
   }
 
   /** Checks the dead-letter options; the chosen target is returned. */

@@ -31,6 +31,12 @@ const Tributary = (() => {
     return integer.format(Math.floor(h / 24)) + " d";
   }
 
+  // A time axis label: HH:MM, or HH:MM:SS when ticks are less than a minute apart (seconds).
+  function clock(seconds, increment) {
+    const t = time.format(new Date(seconds * 1000));
+    return increment < 60 ? t : t.slice(0, 5);
+  }
+
   // A ranked list as bars: [{item, count}] into an <ol>, replacing its rows.
   function bars(id, rows) {
     const list = document.getElementById(id);
@@ -80,5 +86,5 @@ const Tributary = (() => {
     window.__tributaryLoadedAt = window.__tributaryLoadedAt || Date.now() + Math.random();
   }
 
-  return { integer, decimal, time, text, figure, duration, bars, connect };
+  return { integer, decimal, time, clock, text, figure, duration, bars, connect };
 })();

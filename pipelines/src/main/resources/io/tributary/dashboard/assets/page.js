@@ -114,7 +114,7 @@
           legend: { show: false },
           series: [{}, { label: c.title, stroke: "#4f6bed", fill: "rgba(79,107,237,0.12)", width: 2 }],
           axes: [
-            { values: (u, vals) => vals.map((v) => T.time.format(new Date(v * 1000)).slice(0, 5)) },
+            { values: (u, vals, axis, space, incr) => vals.map((v) => T.clock(v, incr)) },
             { values: (u, vals) => vals.map((v) => T.integer.format(v)) },
           ],
         },

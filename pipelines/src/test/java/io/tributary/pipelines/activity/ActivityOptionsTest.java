@@ -45,6 +45,7 @@ class ActivityOptionsTest {
         "--eventsPerSecond=0|--eventsPerSecond=0: must be positive",
         "--maxDisorder=soon|--maxDisorder=soon: 'soon' is not a duration",
         "--fileWindow=0|--fileWindow=0: must be longer than zero",
+        "--dashboardPort=70000|--dashboardPort=70000: must be a TCP port",
       })
   void eachBadOptionIsNamedWithItsValue(String args, String expected) {
     IllegalArgumentException e =
@@ -61,5 +62,30 @@ class ActivityOptionsTest {
     assertThat(e.getMessage(), containsString("--topN=0"));
     assertThat(e.getMessage(), containsString("--sessionGap=0"));
     assertThat(e.getMessage(), containsString("--outputPath is required"));
+  }
+
+  /** A runner whose steps run elsewhere (as Dataflow's or a remote Flink cluster's do). */
+  static final class RemoteRunner extends org.apache.beam.sdk.PipelineRunner<org.apache.beam.sdk.PipelineResult> {
+    public static RemoteRunner fromOptions(org.apache.beam.sdk.options.PipelineOptions options) {
+      return new RemoteRunner();
+    }
+
+    @Override
+    public org.apache.beam.sdk.PipelineResult run(org.apache.beam.sdk.Pipeline pipeline) {
+      throw new UnsupportedOperationException();
+    }
+  }
+
+  @Test
+  void theDashboardNeedsARunnerInThisProcess() {
+    ActivityOptions options = options();
+    options.setRunner(RemoteRunner.class);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ActivityPipeline.validate(options));
+    assertThat(e.getMessage(), containsString("--runner=RemoteRunner does not run here"));
+    assertThat(e.getMessage(), containsString("'tributary dashboard'"));
+    options.setSink("kafka");
+    options.setKafkaBootstrapServers("k:9092");
+    options.setOutputTopic("activity");
+    assertDoesNotThrow(() -> ActivityPipeline.validate(options));
   }
 }
