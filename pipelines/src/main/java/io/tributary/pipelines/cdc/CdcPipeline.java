@@ -30,7 +30,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
@@ -313,13 +312,13 @@ public final class CdcPipeline {
    */
   static KafkaIO.Read<byte[], byte[]> kafkaRead(CdcOptions options, String pattern) {
     KafkaIO.Read<byte[], byte[]> read =
-        KafkaIO.<byte[], byte[]>read()
-            .withBootstrapServers(options.getKafkaBootstrapServers())
-            .withTopicPattern(pattern)
-            .withKeyDeserializer(ByteArrayDeserializer.class)
-            .withValueDeserializer(ByteArrayDeserializer.class)
-            .withConsumerConfigUpdates(
-                Map.of("auto.offset.reset", options.getInputOffsetReset().trim().toLowerCase(Locale.ROOT)))
+        Sources.consumer(
+                KafkaIO.<byte[], byte[]>read()
+                    .withBootstrapServers(options.getKafkaBootstrapServers())
+                    .withTopicPattern(pattern)
+                    .withKeyDeserializer(ByteArrayDeserializer.class)
+                    .withValueDeserializer(ByteArrayDeserializer.class),
+                options)
             .withCreateTime(Durations.parse(options.getMaxInputDelay()));
     if (options.getMaxInputRecords() > 0) {
       read = read.withMaxNumRecords(options.getMaxInputRecords());

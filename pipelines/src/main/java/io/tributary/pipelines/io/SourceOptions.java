@@ -50,6 +50,24 @@ public interface SourceOptions extends KafkaOptions, SyntheticOptions {
 
   void setInputOffsetReset(String reset);
 
+  @Description(
+      "Kafka consumer group. With it, the offsets of what the pipeline has read are committed"
+          + " to the group when the runner finalizes a checkpoint (Direct: after each bundle;"
+          + " Flink: after each completed checkpoint), and a restarted pipeline continues from"
+          + " them; --inputOffsetReset applies only where the group has no offset. Without it,"
+          + " nothing is committed and every start follows --inputOffsetReset.")
+  String getConsumerGroup();
+
+  void setConsumerGroup(String group);
+
+  @Description(
+      "More Kafka consumer settings, comma-separated key=value (e.g."
+          + " security.protocol=SSL,ssl.truststore.location=/etc/kafka/truststore.jks).")
+  @Default.String("")
+  String getConsumerProperties();
+
+  void setConsumerProperties(String properties);
+
   @Description("Stop after reading this many Kafka records (0: read forever).")
   @Default.Long(0)
   long getMaxInputRecords();

@@ -45,6 +45,7 @@ public final class Sources {
       check.duration(options.getMaxInputDelay(), "maxInputDelay");
       check.requireNonNegative(options.getMaxInputRecords(), "maxInputRecords");
       check.choices(options.getInputOffsetReset(), "inputOffsetReset", Set.of("earliest", "latest"));
+      consumerProperties(options, check);
     }
     if (source.equals(FILES)) {
       check.requireSet(options.getInputFiles(), "inputFiles", "with --source=files");
@@ -72,15 +73,13 @@ public final class Sources {
       throw new IllegalArgumentException("--source=" + options.getSource() + " has no raw records");
     }
     KafkaIO.Read<byte[], byte[]> read =
-        KafkaIO.<byte[], byte[]>read()
-            .withBootstrapServers(options.getKafkaBootstrapServers())
-            .withTopic(options.getInputTopic())
-            .withKeyDeserializer(ByteArrayDeserializer.class)
-            .withValueDeserializer(ByteArrayDeserializer.class)
-            .withConsumerConfigUpdates(
-                java.util.Map.of(
-                    "auto.offset.reset",
-                    options.getInputOffsetReset().trim().toLowerCase(java.util.Locale.ROOT)))
+        consumer(
+            KafkaIO.<byte[], byte[]>read()
+                .withBootstrapServers(options.getKafkaBootstrapServers())
+                .withTopic(options.getInputTopic())
+                .withKeyDeserializer(ByteArrayDeserializer.class)
+                .withValueDeserializer(ByteArrayDeserializer.class),
+            options)
             .withTimestampPolicyFactory(
                 new EventTimePolicyFactory(
                     options.getEventTimeField(),
@@ -91,6 +90,54 @@ public final class Sources {
     return pipeline
         .apply("ReadKafka", read.withoutMetadata())
         .apply("RecordValues", ParDo.of(new RecordValueFn()));
+  }
+
+  /**
+   * The consumer settings of a Kafka read: {@code auto.offset.reset} from {@code
+   * --inputOffsetReset}, {@code --consumerProperties}, and with {@code --consumerGroup} the group
+   * and offsets committed when the runner finalizes a checkpoint.
+   */
+  public static <K, V> KafkaIO.Read<K, V> consumer(KafkaIO.Read<K, V> read, SourceOptions options) {
+    java.util.Map<String, Object> config = new java.util.HashMap<>(consumerProperties(options, null));
+    config.put("auto.offset.reset", options.getInputOffsetReset().trim().toLowerCase(java.util.Locale.ROOT));
+    String group = options.getConsumerGroup();
+    if (group != null && !group.isBlank()) {
+      config.put("group.id", group.trim());
+      config.put("enable.auto.commit", false);
+      return read.withConsumerConfigUpdates(config).commitOffsetsInFinalize();
+    }
+    return read.withConsumerConfigUpdates(config);
+  }
+
+  /**
+   * {@code --consumerProperties} as a map; problems go to {@code check} (or an exception when it
+   * is null). The group and auto-commit have options of their own and are refused here.
+   */
+  static java.util.Map<String, Object> consumerProperties(SourceOptions options, OptionsCheck check) {
+    java.util.Map<String, Object> out = new java.util.TreeMap<>();
+    String all = options.getConsumerProperties();
+    if (all == null || all.isBlank()) {
+      return out;
+    }
+    for (String pair : all.split(",")) {
+      int eq = pair.indexOf('=');
+      String key = eq < 0 ? pair.trim() : pair.substring(0, eq).trim();
+      String problem = null;
+      if (eq <= 0 || key.isEmpty()) {
+        problem = "'" + pair.trim() + "' is not key=value";
+      } else if (key.equals("group.id") || key.equals("enable.auto.commit")) {
+        problem = "set " + key + " with --consumerGroup (offsets are committed when checkpoints are finalized)";
+      }
+      if (problem != null) {
+        if (check == null) {
+          throw new IllegalArgumentException("--consumerProperties=" + all + ": " + problem);
+        }
+        check.require(false, "consumerProperties", all, problem);
+        continue;
+      }
+      out.put(key, pair.substring(eq + 1).trim());
+    }
+    return out;
   }
 
   /** Timestamps Kafka records with the event time field of their JSON value. */

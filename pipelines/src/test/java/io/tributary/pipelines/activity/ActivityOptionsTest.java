@@ -46,6 +46,8 @@ class ActivityOptionsTest {
         "--maxDisorder=soon|--maxDisorder=soon: 'soon' is not a duration",
         "--fileWindow=0|--fileWindow=0: must be longer than zero",
         "--dashboardPort=70000|--dashboardPort=70000: must be a TCP port",
+        "--source=kafka --kafkaBootstrapServers=k:9092 --inputTopic=v --consumerProperties=group.id=g|set group.id with --consumerGroup",
+        "--source=kafka --kafkaBootstrapServers=k:9092 --inputTopic=v --consumerProperties=a=1,novalue|'novalue' is not key=value",
       })
   void eachBadOptionIsNamedWithItsValue(String args, String expected) {
     IllegalArgumentException e =
