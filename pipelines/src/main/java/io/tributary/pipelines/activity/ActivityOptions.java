@@ -53,7 +53,7 @@ public interface ActivityOptions extends SourceOptions, SinkOptions, StreamingOp
 
   @Description(
       "Synthetic source: page views per second of event time (default 200, which the Direct runner"
-          + " sustains on 2 cores with its 30-minute session state; Flink takes far more).")
+          + " sustains on 2 cores with its 30-minute session state, and 500 not).")
   @Default.Integer(200)
   int getEventsPerSecond();
 
