@@ -8,7 +8,6 @@ import io.tributary.pipelines.dashboard.Meter;
 import io.tributary.pipelines.dashboard.Operated;
 import io.tributary.pipelines.dashboard.PageJson;
 import io.tributary.proto.activity.ActivitySnapshot;
-import io.tributary.proto.activity.PageView;
 import io.tributary.proto.activity.SessionSummary;
 import io.tributary.proto.activity.ViewCount;
 import io.tributary.proto.common.Pane;
@@ -28,7 +27,7 @@ import org.apache.beam.sdk.transforms.DoFn;
  *   <li>Session figures count each session once, at its first pane (index 0); revisions by late
  *       views are counted as late.
  *   <li>Operations: in-process, views in per second and the lag of the newest event time behind
- *       the wall clock come from {@link Meter} (updated by the pipeline's {@link MeterFn}); fed
+ *       the wall clock come from {@link Meter} (updated by the pipeline's {@link Meter.RecordFn}); fed
  *       from Kafka, from the newest trend period and window instead. Dead letters come from the
  *       pipeline's failure output ({@link Meter#deadLetters()}).
  * </ul>
@@ -38,7 +37,7 @@ public final class ActivityBoard implements Operated {
   /** The board of this JVM, fed by the in-process pipeline's steps. */
   public static final Board<ActivityBoard> BOARD = new Board<>("activity", new ActivityBoard());
   /** The in-process pipeline's meter. */
-  public static final Meter METER = new Meter();
+  public static final Meter METER = Meter.named("activity");
 
   private ActivitySnapshot snapshot;
   private long snapshotReceivedMillis;
@@ -158,14 +157,6 @@ public final class ActivityBoard implements Operated {
   private static void ranking(ArrayNode out, List<RankedCount> ranked) {
     for (RankedCount r : ranked) {
       out.addObject().put("item", r.getItem()).put("count", r.getCount());
-    }
-  }
-
-  /** Counts views in and their newest event time for the operations strip. */
-  static final class MeterFn extends DoFn<PageView, Void> {
-    @ProcessElement
-    public void process(@Element PageView view) {
-      METER.record(view.getEventTimeMillis());
     }
   }
 

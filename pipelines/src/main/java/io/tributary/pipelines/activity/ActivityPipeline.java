@@ -12,6 +12,7 @@ import io.tributary.proto.activity.SessionSummary;
 import io.tributary.proto.activity.ViewCount;
 import io.tributary.pipelines.dashboard.DashboardServer;
 import io.tributary.pipelines.dashboard.Dashboards;
+import io.tributary.pipelines.dashboard.Meter;
 import java.util.concurrent.atomic.AtomicReference;
 import io.tributary.proto.common.Failure;
 import io.tributary.transforms.activity.WebActivity;
@@ -124,7 +125,7 @@ public final class ActivityPipeline {
       outputs.sessions().apply("DashboardSessions", ParDo.of(new ConsoleDashboard.CountSessionsFn()));
     }
     if (sinks.contains(Sinks.DASHBOARD)) {
-      views.apply("DashboardMeter", ParDo.of(new ActivityBoard.MeterFn()));
+      views.apply("DashboardMeter", ParDo.of(new Meter.RecordFn<>("activity", PageView::getEventTimeMillis)));
       outputs.snapshots().apply("DashboardSnapshots", ParDo.of(new ActivityBoard.SnapshotFn()));
       outputs.sessions().apply("DashboardSessions", ParDo.of(new ActivityBoard.SessionFn()));
       outputs.trend().apply("DashboardTrend", ParDo.of(new ActivityBoard.TrendFn()));

@@ -34,7 +34,7 @@ public final class CdcBoard implements Operated {
   /** The board of this JVM, fed by the in-process pipeline's steps. */
   public static final Board<CdcBoard> BOARD = new Board<>("cdc", new CdcBoard());
 
-  public static final Meter METER = new Meter();
+  public static final Meter METER = Meter.named("cdc");
 
   /** Changes of one table, by operation (c, u, d, r, t) and tombstones. */
   private static final class TableCounts {
@@ -161,13 +161,6 @@ public final class CdcBoard implements Operated {
         });
     PageJson.ops(root, ops, 0);
     return root;
-  }
-
-  static final class MeterFn extends DoFn<ChangeEvent, Void> {
-    @ProcessElement
-    public void process(@Element ChangeEvent c) {
-      METER.record(c.getTsMs());
-    }
   }
 
   static final class ChangeFn extends DoFn<ChangeEvent, Void> {

@@ -242,7 +242,7 @@ public final class CdcPipeline {
       changes.apply("PrintChanges", ParDo.of(new PrintChangeFn()));
     }
     if (sinks.contains(Sinks.DASHBOARD)) {
-      changes.apply("DashboardMeter", ParDo.of(new CdcBoard.MeterFn()));
+      changes.apply("DashboardMeter", ParDo.of(new io.tributary.pipelines.dashboard.Meter.RecordFn<>("cdc", ChangeEvent::getTsMs)));
       changes.apply("DashboardChanges", ParDo.of(new CdcBoard.ChangeFn()));
       outputs.routed().lake().apply("DashboardLake", ParDo.of(new CdcBoard.RoutedFn<>("lake")));
       outputs.routed().cache().apply("DashboardCache", ParDo.of(new CdcBoard.RoutedFn<>("cache")));

@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
@@ -76,7 +75,6 @@ public final class DashboardCommand implements AutoCloseable {
   private final DashboardServer server;
   private final Thread reader;
   private final AtomicBoolean running = new AtomicBoolean(true);
-  private final AtomicLong records = new AtomicLong();
 
   private DashboardCommand(DashboardServer server, Options options, List<String> topics, Board<ActivityBoard> board) {
     this.server = server;
@@ -117,11 +115,6 @@ public final class DashboardCommand implements AutoCloseable {
     return server;
   }
 
-  /** Records read from the topics so far. */
-  public long records() {
-    return records.get();
-  }
-
   private void read(Options options, List<String> topics, Board<ActivityBoard> board) {
     Properties props = new Properties();
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, options.getKafkaBootstrapServers());
@@ -151,7 +144,6 @@ public final class DashboardCommand implements AutoCloseable {
       }
       while (running.get()) {
         for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
-          records.incrementAndGet();
           try {
             apply(parser, topics, r, board);
           } catch (InvalidProtocolBufferException | RuntimeException e) {

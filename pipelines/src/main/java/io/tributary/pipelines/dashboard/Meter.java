@@ -1,6 +1,10 @@
 package io.tributary.pipelines.dashboard;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.SerializableFunction;
 
 /**
  * Input figures of an in-process pipeline for a dashboard's operations strip: records in, the
@@ -9,6 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class Meter {
   private static final AtomicLong DEAD_LETTERS = new AtomicLong();
+  private static final Map<String, Meter> NAMED = new ConcurrentHashMap<>();
 
   private final AtomicLong records = new AtomicLong();
   private final AtomicLong newestEventMillis = new AtomicLong(Long.MIN_VALUE);
@@ -16,7 +21,34 @@ public final class Meter {
   private long lastReadMillis = System.currentTimeMillis();
 
   /** What the operations strip shows. */
-  public record Reading(double eventsPerSecond, long lagMillis, long records, long deadLetters) {}
+  public record Reading(double eventsPerSecond, long lagMillis, long deadLetters) {}
+
+  /** The meter of a page of this JVM, e.g. {@code activity}: what {@link RecordFn} updates. */
+  public static Meter named(String page) {
+    return NAMED.computeIfAbsent(page, p -> new Meter());
+  }
+
+  /** Records each input element in the named meter, with its event time. */
+  public static final class RecordFn<T> extends DoFn<T, Void> {
+    private final String page;
+    private final SerializableFunction<T, Long> eventTime;
+    private transient Meter meter;
+
+    public RecordFn(String page, SerializableFunction<T, Long> eventTime) {
+      this.page = page;
+      this.eventTime = eventTime;
+    }
+
+    @Setup
+    public void setup() {
+      meter = named(page);
+    }
+
+    @ProcessElement
+    public void process(@Element T element) {
+      meter.record(eventTime.apply(element));
+    }
+  }
 
   /** One record in, with its event time. */
   public void record(long eventTimeMillis) {
@@ -42,6 +74,6 @@ public final class Meter {
     lastReadMillis = nowMillis;
     long newest = newestEventMillis.get();
     long lag = newest == Long.MIN_VALUE ? 0 : Math.max(0, nowMillis - newest);
-    return new Reading(rate, lag, n, DEAD_LETTERS.get());
+    return new Reading(rate, lag, DEAD_LETTERS.get());
   }
 }

@@ -32,7 +32,7 @@ public final class FraudBoard implements Operated {
   /** The board of this JVM, fed by the in-process pipeline's steps. */
   public static final Board<FraudBoard> BOARD = new Board<>("fraud", new FraudBoard());
 
-  public static final Meter METER = new Meter();
+  public static final Meter METER = Meter.named("fraud");
 
   /** An alert and, when known, whether the transaction was fraud. */
   record Shown(FraudAlert alert, Boolean fraud) {}
@@ -157,13 +157,6 @@ public final class FraudBoard implements Operated {
   /** Minor units as a decimal amount with grouping, e.g. {@code 1,234.00}. */
   static String amount(double minor) {
     return String.format(Locale.ROOT, "%,.2f", minor / 100.0);
-  }
-
-  static final class MeterFn extends DoFn<Transaction, Void> {
-    @ProcessElement
-    public void process(@Element Transaction t) {
-      METER.record(t.getEventTimeMillis());
-    }
   }
 
   static final class ScoredFn extends DoFn<ScoredTransaction, Void> {

@@ -1,6 +1,7 @@
 package io.tributary.pipelines.fraud;
 
 import io.tributary.pipelines.dashboard.Dashboards;
+import io.tributary.pipelines.dashboard.Meter;
 import io.tributary.pipelines.io.Durations;
 import io.tributary.pipelines.io.OptionsCheck;
 import io.tributary.pipelines.io.Routes;
@@ -137,7 +138,7 @@ public final class FraudPipeline {
       outputs.alerts().apply("PrintAlerts", ParDo.of(new ConsoleAlerts.PrintFn()));
     }
     if (sinks.contains(Sinks.DASHBOARD)) {
-      transactions.apply("DashboardMeter", ParDo.of(new FraudBoard.MeterFn()));
+      transactions.apply("DashboardMeter", ParDo.of(new Meter.RecordFn<>("fraud", Transaction::getEventTimeMillis)));
       outputs.scored().apply("DashboardScored", ParDo.of(new FraudBoard.ScoredFn(generator)));
       outputs.alerts().apply("DashboardAlerts", ParDo.of(new FraudBoard.AlertFn(generator)));
     }

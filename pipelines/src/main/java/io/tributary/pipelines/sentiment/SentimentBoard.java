@@ -9,7 +9,6 @@ import io.tributary.pipelines.dashboard.Operated;
 import io.tributary.pipelines.dashboard.PageJson;
 import io.tributary.proto.sentiment.ScoredMention;
 import io.tributary.proto.sentiment.ShiftAlert;
-import io.tributary.proto.sentiment.TextItem;
 import io.tributary.proto.sentiment.TickerWindow;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -34,7 +33,7 @@ public final class SentimentBoard implements Operated {
   /** The board of this JVM, fed by the in-process pipeline's steps. */
   public static final Board<SentimentBoard> BOARD = new Board<>("sentiment", new SentimentBoard());
 
-  public static final Meter METER = new Meter();
+  public static final Meter METER = Meter.named("sentiment");
 
   private final Map<String, NavigableMap<Long, TickerWindow>> tickers = new TreeMap<>();
   private final Deque<ShiftAlert> shifts = new ArrayDeque<>();
@@ -119,13 +118,6 @@ public final class SentimentBoard implements Operated {
     }
     PageJson.ops(root, ops, 0);
     return root;
-  }
-
-  static final class MeterFn extends DoFn<TextItem, Void> {
-    @ProcessElement
-    public void process(@Element TextItem item) {
-      METER.record(item.getPublishedMillis());
-    }
   }
 
   static final class MentionFn extends DoFn<ScoredMention, Void> {

@@ -166,7 +166,7 @@ public final class SentimentPipeline {
       outputs.alerts().apply("ConsoleAlerts", ParDo.of(new SentimentConsole.AlertFn()));
     }
     if (sinks.contains(Sinks.DASHBOARD)) {
-      items.apply("DashboardMeter", ParDo.of(new SentimentBoard.MeterFn()));
+      items.apply("DashboardMeter", ParDo.of(new io.tributary.pipelines.dashboard.Meter.RecordFn<>("sentiment", TextItem::getPublishedMillis)));
       outputs.mentions().apply("DashboardMentions", ParDo.of(new SentimentBoard.MentionFn()));
       outputs.windows().apply("DashboardWindows", ParDo.of(new SentimentBoard.WindowFn()));
       outputs.alerts().apply("DashboardShifts", ParDo.of(new SentimentBoard.ShiftFn()));
