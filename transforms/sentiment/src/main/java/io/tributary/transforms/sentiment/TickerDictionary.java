@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -75,7 +76,8 @@ public final class TickerDictionary implements Serializable {
   private final TreeMap<String, String> companies;
   /** Name or alias to ticker. */
   private final TreeMap<String, String> aliases;
-  private transient Pattern aliasPattern;
+  // Names and aliases by their first character, longest first: built on first use.
+  private transient volatile Map<Character, List<String>> namesByFirstChar;
 
   private TickerDictionary(Map<String, String> companies, Map<String, String> aliases) {
     this.companies = new TreeMap<>(companies);
@@ -106,14 +108,7 @@ public final class TickerDictionary implements Serializable {
   static TickerDictionary parse(BufferedReader reader, String name) throws IOException {
     Map<String, String> companies = new TreeMap<>();
     Map<String, String> aliases = new TreeMap<>();
-    String line;
-    int number = 0;
-    while ((line = reader.readLine()) != null) {
-      number++;
-      if (line.isBlank() || line.startsWith("#")) {
-        continue;
-      }
-      String[] fields = line.split("\t");
+    Tsv.read(reader, (number, line, fields) -> {
       String ticker = fields[0].trim().toUpperCase(Locale.ROOT);
       if (fields.length < 2 || !ticker.matches("[A-Z]{1,5}(\\.[A-Z])?")) {
         throw new IllegalArgumentException(
@@ -128,7 +123,7 @@ public final class TickerDictionary implements Serializable {
           }
         }
       }
-    }
+    });
     return new TickerDictionary(companies, aliases);
   }
 
@@ -154,10 +149,7 @@ public final class TickerDictionary implements Serializable {
     while (m.find()) {
       found.put(m.start(), m.group(1));
     }
-    m = aliasPattern().matcher(sentence);
-    while (m.find()) {
-      found.put(m.start(), aliases.get(m.group(1)));
-    }
+    findNames(sentence, found);
     if (!shouted(sentence)) {
       m = BARE.matcher(sentence);
       while (m.find()) {
@@ -186,18 +178,56 @@ public final class TickerDictionary implements Serializable {
     return letters >= 12 && upper * 10 >= letters * 7;
   }
 
-  private Pattern aliasPattern() {
-    if (aliasPattern == null) {
-      List<String> names = new ArrayList<>(aliases.keySet());
-      // Longest first, so that "Bank of America" wins over a shorter alias inside it.
-      names.sort(Comparator.comparingInt(String::length).reversed().thenComparing(Comparator.naturalOrder()));
-      StringBuilder alternation = new StringBuilder();
-      for (String name : names) {
-        alternation.append(alternation.length() == 0 ? "" : "|").append(Pattern.quote(name));
+  /**
+   * Company names and aliases, case-sensitive, as whole words: scanning from the left, at each
+   * word start the longest name that fits wins and the scan resumes after it. A name is not
+   * followed by a letter, digit, '&' or a hyphen and letter ("Apple-like" is not Apple), and not
+   * preceded by a letter, digit or '&'.
+   */
+  void findNames(String sentence, Map<Integer, String> found) {
+    Map<Character, List<String>> index = names();
+    int n = sentence.length();
+    int i = 0;
+    while (i < n) {
+      List<String> candidates = index.get(sentence.charAt(i));
+      String match = null;
+      if (candidates != null && (i == 0 || !wordChar(sentence.charAt(i - 1)))) {
+        for (String name : candidates) {
+          int end = i + name.length();
+          if (sentence.startsWith(name, i)
+              && (end == n || !wordChar(sentence.charAt(end)) && !(sentence.charAt(end) == '-' && end + 1 < n && Character.isLetter(sentence.charAt(end + 1))))) {
+            match = name;
+            break;
+          }
+        }
       }
-      aliasPattern =
-          Pattern.compile("(?<![\\p{L}\\p{N}&])(" + alternation + ")(?![\\p{L}\\p{N}&]|-[\\p{L}])");
+      if (match == null) {
+        i++;
+      } else {
+        found.put(i, aliases.get(match));
+        i += match.length();
+      }
     }
-    return aliasPattern;
+  }
+
+  private static boolean wordChar(char c) {
+    return Character.isLetterOrDigit(c) || c == '&';
+  }
+
+  private Map<Character, List<String>> names() {
+    Map<Character, List<String>> index = namesByFirstChar;
+    if (index == null) {
+      Map<Character, List<String>> built = new HashMap<>();
+      for (String name : aliases.keySet()) {
+        built.computeIfAbsent(name.charAt(0), c -> new ArrayList<>()).add(name);
+      }
+      // Longest first, so that "Bank of America" wins over a shorter alias inside it.
+      for (List<String> names : built.values()) {
+        names.sort(Comparator.comparingInt(String::length).reversed().thenComparing(Comparator.naturalOrder()));
+      }
+      index = Map.copyOf(built);
+      namesByFirstChar = index;
+    }
+    return index;
   }
 }

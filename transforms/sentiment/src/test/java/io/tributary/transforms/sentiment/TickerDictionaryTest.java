@@ -30,6 +30,64 @@ class TickerDictionaryTest {
     assertThat(US.find("NASDAQ:AAPL and NYSE:IT"), contains("AAPL", "IT"));
   }
 
+  /**
+   * The name scan against a regular expression of the same rules (an alternation of every name,
+   * longest first, with look-around word boundaries) on random texts made of names, fragments of
+   * names and separators.
+   */
+  @Test
+  void theNameScanEqualsTheRegularExpressionOnRandomTexts() throws IOException {
+    java.util.Map<String, String> aliases = new java.util.TreeMap<>();
+    try (java.io.InputStream in = TickerDictionary.class.getResourceAsStream("us-large-caps.tsv")) {
+      for (String line : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
+        if (line.isBlank() || line.startsWith("#")) {
+          continue;
+        }
+        String[] f = line.split("\t");
+        aliases.put(f[1].trim(), f[0].trim());
+        if (f.length > 2) {
+          for (String a : f[2].split("\\|")) {
+            aliases.put(a.trim(), f[0].trim());
+          }
+        }
+      }
+    }
+    java.util.List<String> names = new java.util.ArrayList<>(aliases.keySet());
+    names.sort(java.util.Comparator.comparingInt(String::length).reversed().thenComparing(java.util.Comparator.naturalOrder()));
+    java.util.regex.Pattern oracle = java.util.regex.Pattern.compile(
+        "(?<![\\p{L}\\p{N}&])(" + String.join("|", names.stream().map(java.util.regex.Pattern::quote).toList())
+            + ")(?![\\p{L}\\p{N}&]|-[\\p{L}])");
+    java.util.List<String> pieces = new java.util.ArrayList<>(names);
+    for (String name : names) {
+      pieces.add(name.substring(0, Math.max(1, name.length() / 2)));
+      pieces.add(name.toLowerCase(java.util.Locale.ROOT));
+    }
+    pieces.addAll(java.util.List.of(" ", " ", ", ", "-", "-x", "&", "'s ", "1", "x", ". ", "(", ")"));
+    long seed = 20261201;
+    java.util.Random random = new java.util.Random(seed);
+    for (int t = 0; t < 5_000; t++) {
+      StringBuilder text = new StringBuilder();
+      for (int k = random.nextInt(12); k >= 0; k--) {
+        text.append(pieces.get(random.nextInt(pieces.size())));
+      }
+      String sentence = text.toString();
+      java.util.LinkedHashSet<String> expected = new java.util.LinkedHashSet<>();
+      java.util.regex.Matcher m = oracle.matcher(sentence);
+      while (m.find()) {
+        expected.add(aliases.get(m.group(1)));
+      }
+      // Names only: cashtags, exchange prefixes and bare symbols have their own tests.
+      java.util.List<String> actual = namesOnly(sentence);
+      assertThat("seed " + seed + ", text " + t + ": '" + sentence + "'", actual, is(new java.util.ArrayList<>(expected)));
+    }
+  }
+
+  private static java.util.List<String> namesOnly(String sentence) {
+    java.util.TreeMap<Integer, String> found = new java.util.TreeMap<>();
+    US.findNames(sentence, found);
+    return new java.util.ArrayList<>(new java.util.LinkedHashSet<>(found.values()));
+  }
+
   @Test
   void companyNamesAndAliasesMatchCaseSensitivelyLongestFirst() {
     assertThat(US.find("Bank of America and Apple's iPhone sales"), contains("BAC", "AAPL"));
