@@ -4,7 +4,8 @@ import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvParser;
 import io.tributary.transforms.sentiment.CoreNlpPipelines;
-import io.tributary.transforms.sentiment.FinanceLexicon;
+import io.tributary.transforms.sentiment.FinanceFeatures;
+import io.tributary.transforms.sentiment.FinanceModel;
 import io.tributary.transforms.sentiment.FinanceScorer;
 import java.io.IOException;
 import java.io.Reader;
@@ -17,16 +18,21 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
@@ -34,38 +40,81 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.options.Validation;
 
 /**
- * Scores the labelled Financial PhraseBank and prints accuracy, macro-F1 and a confusion matrix on
- * its held-out split for CoreNLP alone, the finance layer alone and both combined.
+ * Scores labelled corpora and prints, per scorer variant, accuracy, macro-F1, per-class F1 and the
+ * confusion matrix: on the held-out part of each corpus, and, for a model fitted on one corpus
+ * alone, on all of the other; the majority-class baseline beside them.
  *
  * <pre>
- * tributary sentiment-eval --data=/path/to/financial-phrasebank [--parser=sr|pcfg] [--tune]
- *     [--cache=/tmp/corenlp-cache.tsv] [--limit=N] [--threads=N] [--heldOutOnly] [--showErrors=N]
+ * tributary sentiment-eval --data=DIR_OR_CSV[,DIR_OR_CSV] [--tune] [--modelOut=FILE] [--coreNlp]
+ *     [--parser=sr|pcfg] [--cache=FILE] [--threads=N] [--showErrors=N]
  * </pre>
  *
- * <p>The data is read from {@code --data} (its {@code all-data.csv}, {@code label,content},
- * ISO-8859-1) and never copied. A sentence is held out when the first byte of the SHA-256 of its
- * UTF-8 content is below 52 (the split of the data's README); the rest is the tuning part.
- * {@code --tune} fits the softmax weights of the finance and combined layers on the tuning part
- * only, prints them in the form {@link FinanceScorer} holds, and also reports the held-out figures
- * of those freshly fitted weights. {@code --cache} keeps CoreNLP's probabilities per sentence and
- * parser in a file (outside the project) so that reruns skip CoreNLP; {@code --heldOutOnly} runs
- * CoreNLP on the held-out part only (to compare parsers quickly).
+ * <p>Corpora ({@code --data}, read in place, never copied): a Financial PhraseBank directory (its
+ * {@code all-data.csv}, {@code label,content}, ISO-8859-1) or a finance-tweets CSV ({@code
+ * text,label} with 0 bearish, 1 bullish, 2 neutral; UTF-8). A text is held out when the first byte
+ * of the SHA-256 of its UTF-8 content is below 52 (about a fifth); the rest is the tuning part.
+ *
+ * <p>{@code --tune} chooses the {@link FinanceModel.Config} by cross-corpus figures: every
+ * candidate is fitted on one corpus's tuning part and scored on all of the other, both ways, and
+ * the best mean macro-F1 wins; then it is fitted on the tuning parts of all corpora (with class
+ * weights that balance every corpus and class) and written to {@code --modelOut}. {@code --coreNlp}
+ * also scores CoreNLP alone and the combined method on the held-out parts, and with {@code --tune}
+ * chooses the combined method's CoreNLP weight on part of the tuning texts; {@code --cache} keeps
+ * CoreNLP's probabilities per text in a file so that reruns skip CoreNLP.
  */
 public final class EvaluateSentiment {
   static final String[] LABELS = {"negative", "neutral", "positive"};
 
   private EvaluateSentiment() {}
 
-  /** One labelled sentence. */
-  record Example(String text, int label, boolean heldOut) {}
+  /** One labelled text of a corpus. */
+  record Example(String corpus, String text, int label, boolean heldOut) {}
+
+  /** A labelled corpus. */
+  record Corpus(String name, List<Example> examples) {
+    List<Example> heldOut() {
+      return examples.stream().filter(Example::heldOut).toList();
+    }
+
+    List<Example> tuning() {
+      return examples.stream().filter(e -> !e.heldOut()).toList();
+    }
+
+    /** The validation fold of the tuning part (about a quarter), for choosing a configuration. */
+    List<Example> validation() {
+      return examples.stream().filter(e -> !e.heldOut() && validationFold(e.text())).toList();
+    }
+
+    /** The tuning part without its validation fold. */
+    List<Example> training() {
+      return examples.stream().filter(e -> !e.heldOut() && !validationFold(e.text())).toList();
+    }
+  }
 
   /** The evaluation's options (see the class comment). */
   public interface Options extends PipelineOptions {
-    @Description("The financial-phrasebank directory (holding all-data.csv).")
+    @Description("Labelled corpora, comma-separated: a Financial PhraseBank directory (all-data.csv) or a tweets CSV (text,label).")
     @Validation.Required
     String getData();
 
-    void setData(String dir);
+    void setData(String paths);
+
+    @Description("Choose the model configuration by cross-corpus figures and fit it on all tuning parts.")
+    @Default.Boolean(false)
+    boolean getTune();
+
+    void setTune(boolean tune);
+
+    @Description("With --tune: write the fitted model here (the form of the shipped finance-model.tsv).")
+    String getModelOut();
+
+    void setModelOut(String file);
+
+    @Description("Also score CoreNLP alone and the combined method (slow: CoreNLP parses every held-out text).")
+    @Default.Boolean(false)
+    boolean getCoreNlp();
+
+    void setCoreNlp(boolean coreNlp);
 
     @Description("CoreNLP parser: 'sr' (shift-reduce) or 'pcfg'.")
     @Default.String("sr")
@@ -73,22 +122,16 @@ public final class EvaluateSentiment {
 
     void setParser(String parser);
 
-    @Description("Fit the softmax weights on the tuning part, print them and their held-out figures.")
-    @Default.Boolean(false)
-    boolean getTune();
-
-    void setTune(boolean tune);
-
-    @Description("A file (outside the project) caching CoreNLP's probabilities per sentence and parser.")
+    @Description("A file (outside the project) caching CoreNLP's probabilities per text and parser.")
     String getCache();
 
     void setCache(String file);
 
-    @Description("Use the first N sentences only (in proportion from both parts); 0: all.")
-    @Default.Integer(0)
-    int getLimit();
+    @Description("Tuning texts per corpus scored by CoreNLP to choose the combined method's CoreNLP weight.")
+    @Default.Integer(600)
+    int getCoreNlpTuning();
 
-    void setLimit(int limit);
+    void setCoreNlpTuning(int n);
 
     @Description("Threads running CoreNLP; 0: one per core.")
     @Default.Integer(0)
@@ -96,13 +139,7 @@ public final class EvaluateSentiment {
 
     void setThreads(int threads);
 
-    @Description("Score the held-out part only (to compare parsers quickly; no --tune).")
-    @Default.Boolean(false)
-    boolean getHeldOutOnly();
-
-    void setHeldOutOnly(boolean heldOutOnly);
-
-    @Description("Print this many misclassified sentences of the tuning part.")
+    @Description("Print this many misclassified texts of each corpus's tuning part (shipped model).")
     @Default.Integer(0)
     int getShowErrors();
 
@@ -113,7 +150,7 @@ public final class EvaluateSentiment {
     run(args);
   }
 
-  /** Parses the options, scores the corpus and prints the figures. */
+  /** Parses the options, scores the corpora and prints the figures. */
   public static void run(String... args) {
     Options options = PipelineOptionsFactory.fromArgs(args).withValidation().as(Options.class);
     try {
@@ -128,133 +165,302 @@ public final class EvaluateSentiment {
     }
   }
 
+  /** Figures of one scorer on one set of texts. */
+  record Figures(int[][] confusion) {
+    double accuracy() {
+      return EvaluateSentiment.accuracy(confusion);
+    }
+
+    double macroF1() {
+      return EvaluateSentiment.macroF1(confusion);
+    }
+
+    double f1(int k) {
+      return EvaluateSentiment.f1(confusion, k);
+    }
+
+    int size() {
+      int n = 0;
+      for (int[] row : confusion) {
+        for (int c : row) {
+          n += c;
+        }
+      }
+      return n;
+    }
+  }
+
+  static Figures figures(List<Example> examples, Function<Example, double[]> probabilities) {
+    int[][] m = new int[3][3];
+    for (Example e : examples) {
+      m[e.label()][FinanceScorer.argmax(probabilities.apply(e))]++;
+    }
+    return new Figures(m);
+  }
+
   static void evaluate(Options opts) throws IOException, InterruptedException, ExecutionException {
-    String data = opts.getData();
     String parser = opts.getParser();
     if (!parser.equals("sr") && !parser.equals("pcfg")) {
       throw new IllegalArgumentException("--parser=" + parser + ": choose sr or pcfg");
     }
-    int limit = opts.getLimit();
-    int threads = opts.getThreads() > 0 ? opts.getThreads() : Runtime.getRuntime().availableProcessors();
-    List<Example> all = read(Path.of(data, "all-data.csv"));
-    if (opts.getHeldOutOnly()) {
-      if (opts.getTune()) {
-        throw new IllegalArgumentException("--tune needs the tuning part: drop --heldOutOnly");
-      }
-      all = all.stream().filter(Example::heldOut).toList();
+    List<Corpus> corpora = new ArrayList<>();
+    for (String path : opts.getData().split(",")) {
+      corpora.add(readCorpus(Path.of(path.trim())));
     }
-    List<Example> examples = all;
-    if (limit > 0) {
-      // Keep both parts in proportion: the first N of each.
-      List<Example> cut = new ArrayList<>();
-      long held = 0;
-      long tune = 0;
-      for (Example e : all) {
-        if (e.heldOut() ? held++ < limit / 5 : tune++ < limit - limit / 5) {
-          cut.add(e);
-        }
-      }
-      examples = List.copyOf(cut);
+    Map<String, FinanceFeatures.Vector> features = new ConcurrentHashMap<>();
+    long start = System.nanoTime();
+    for (Corpus c : corpora) {
+      c.examples().parallelStream().forEach(e -> features.computeIfAbsent(e.text(), FinanceFeatures::of));
     }
-    report(examples, opts, parser, threads);
+    System.out.printf("features of %,d texts in %.1f s%n%n", features.size(), (System.nanoTime() - start) / 1e9);
+    for (Corpus c : corpora) {
+      int[] counts = new int[3];
+      c.examples().forEach(e -> counts[e.label()]++);
+      System.out.printf("%s: %,d texts (negative %,d, neutral %,d, positive %,d), %,d held out, %,d for tuning%n",
+          c.name(), c.examples().size(), counts[0], counts[1], counts[2], c.heldOut().size(), c.tuning().size());
+    }
+    System.out.println();
+
+    FinanceModel shipped = FinanceModel.shipped();
+    System.out.println("== Shipped finance model (" + shipped + ")");
+    Map<String, Figures> shippedHeld = new LinkedHashMap<>();
+    for (Corpus c : corpora) {
+      Figures majority = majority(c.tuning(), c.heldOut());
+      Figures f = figures(c.heldOut(), e -> shipped.probabilities(features.get(e.text()).only(shipped.groups())));
+      shippedHeld.put(c.name(), f);
+      print(c.name() + ", held out", f, majority);
+    }
+
+    if (opts.getTune()) {
+      tune(corpora, features, opts.getModelOut(), opts.getShowErrors());
+    }
+
+    if (opts.getCoreNlp()) {
+      coreNlp(corpora, features, shipped, opts);
+    }
+
+    for (Corpus c : corpora) {
+      showErrors("Misclassified texts of the " + c.name() + " tuning part (shipped model)", c.tuning(),
+          scorer(shipped, features), opts.getShowErrors());
+    }
+    System.out.println("Reference: FinBERT (Araci, 2019) 0.86 accuracy / 0.84 F1 on Financial PhraseBank.");
   }
 
-  private static void report(List<Example> examples, Options opts, String parser, int threads)
+  /** The candidate configurations {@code --tune} compares. */
+  static List<FinanceModel.Config> candidates() {
+    List<FinanceModel.Config> out = new ArrayList<>();
+    Set<FinanceFeatures.Group> rules = EnumSet.of(FinanceFeatures.Group.RULES);
+    Set<FinanceFeatures.Group> noWords = EnumSet.complementOf(EnumSet.of(FinanceFeatures.Group.WORDS));
+    Set<FinanceFeatures.Group> all = EnumSet.allOf(FinanceFeatures.Group.class);
+    for (double balance : new double[] {1, 0.5, 0}) {
+      for (Set<FinanceFeatures.Group> g : List.of(rules, noWords)) {
+        out.add(new FinanceModel.Config(g, 1e-4, 1, 300, balance));
+      }
+      for (double l2 : new double[] {3e-4, 1e-3, 3e-3}) {
+        out.add(new FinanceModel.Config(all, l2, 2, 300, balance));
+      }
+    }
+    return out;
+  }
+
+  static FinanceModel fit(List<Example> examples, Map<String, FinanceFeatures.Vector> features, FinanceModel.Config config, String description) {
+    double[] weights = FinanceModel.balancedWeights(
+        examples.stream().map(Example::corpus).toList(), examples.stream().map(Example::label).toList(), config.balance());
+    List<FinanceModel.Example> xs = new ArrayList<>();
+    for (int i = 0; i < examples.size(); i++) {
+      Example e = examples.get(i);
+      xs.add(new FinanceModel.Example(features.get(e.text()).only(config.groups()), e.label(), weights[i]));
+    }
+    return FinanceModel.fit(xs, config, description);
+  }
+
+  static Function<Example, double[]> scorer(FinanceModel model, Map<String, FinanceFeatures.Vector> features) {
+    return e -> model.probabilities(features.get(e.text()).only(model.groups()));
+  }
+
+  private static void tune(List<Corpus> corpora, Map<String, FinanceFeatures.Vector> features, String modelOut, int showErrors)
+      throws IOException {
+    if (corpora.size() < 2) {
+      throw new IllegalArgumentException("--tune chooses by cross-corpus figures: give two corpora in --data");
+    }
+    // Held-out parts take no part in the choice: it is made on tuning parts only.
+    List<Example> training = corpora.stream().flatMap(c -> c.training().stream()).toList();
+    System.out.println("== Choosing the configuration by macro-F1 (and accuracy) on tuning texts never fitted on: fitted on one");
+    System.out.println("   corpus's tuning part and scored on the other's (X -> Y), and fitted on the tuning parts without their");
+    System.out.println("   validation folds and scored on each fold (all -> X); the held-out parts take no part");
+    System.out.printf("  %-70s", "configuration");
+    for (Corpus from : corpora) {
+      for (Corpus to : corpora) {
+        if (from != to) {
+          System.out.printf(" %22s", abbreviate(from.name()) + " -> " + abbreviate(to.name()));
+        }
+      }
+    }
+    for (Corpus c : corpora) {
+      System.out.printf(" %16s", "all -> " + abbreviate(c.name()));
+    }
+    System.out.printf(" %8s%n", "mean F1");
+    FinanceModel.Config best = null;
+    double bestScore = -1;
+    for (FinanceModel.Config config : candidates()) {
+      double sum = 0;
+      int n = 0;
+      StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "  %-70s", config));
+      for (Corpus from : corpora) {
+        FinanceModel m = fit(from.tuning(), features, config, "fitted on " + from.name());
+        for (Corpus to : corpora) {
+          if (from != to) {
+            Figures cross = figures(to.tuning(), scorer(m, features));
+            row.append(String.format(Locale.ROOT, " %16.3f/%.3f", cross.macroF1(), cross.accuracy()));
+            sum += cross.macroF1();
+            n++;
+          }
+        }
+      }
+      FinanceModel fitted = fit(training, features, config, "fitted on the training folds");
+      for (Corpus c : corpora) {
+        Figures validation = figures(c.validation(), scorer(fitted, features));
+        row.append(String.format(Locale.ROOT, " %10.3f/%.3f", validation.macroF1(), validation.accuracy()));
+        sum += validation.macroF1();
+        n++;
+      }
+      double mean = sum / n;
+      System.out.println(row.append(String.format(Locale.ROOT, " %8.3f", mean)));
+      if (mean > bestScore + 1e-9) {
+        bestScore = mean;
+        best = config;
+      }
+    }
+    List<Example> tuning = corpora.stream().flatMap(c -> c.tuning().stream()).toList();
+    System.out.printf("  chosen: %s (mean macro-F1 %.3f)%n%n", best, bestScore);
+
+    for (Corpus from : corpora) {
+      FinanceModel m = fit(from.tuning(), features, best, "fitted on " + from.name());
+      System.out.println("== Chosen configuration fitted on " + from.name() + " alone");
+      print(from.name() + ", held out", figures(from.heldOut(), scorer(m, features)), majority(from.tuning(), from.heldOut()));
+      for (Corpus to : corpora) {
+        if (to != from) {
+          Figures f = figures(to.examples(), scorer(m, features));
+          Figures majority = majority(to.examples(), to.examples());
+          print(to.name() + ", all (never fitted on)", f, majority);
+          System.out.printf("  accuracy above the majority baseline on %s: %+.3f%n%n", to.name(), f.accuracy() - majority.accuracy());
+          showErrors("Misclassified texts of the " + to.name() + " tuning part, fitted on " + from.name(), to.tuning(), scorer(m, features), showErrors);
+        }
+      }
+    }
+    String names = String.join(" + ", corpora.stream().map(Corpus::name).toList());
+    FinanceModel model = fit(tuning, features, best, "fitted on the tuning parts of " + names);
+    System.out.println("== Chosen configuration fitted on the tuning parts of " + names + " (" + model.size() + " weights)");
+    for (Corpus c : corpora) {
+      print(c.name() + ", held out", figures(c.heldOut(), scorer(model, features)), majority(c.tuning(), c.heldOut()));
+    }
+    if (modelOut != null) {
+      try (Writer w = Files.newBufferedWriter(Path.of(modelOut), StandardCharsets.UTF_8)) {
+        model.write(w, List.of(
+            "Finance sentiment model for io.tributary.transforms.sentiment.FinanceModel: feature<TAB>weights for negative, neutral, positive.",
+            "Written by `tributary sentiment-eval --tune --modelOut=...` from the tuning parts (SHA-256 first byte >= 52) of:",
+            "  " + names + ";",
+            "the configuration chosen by mean macro-F1 on tuning texts not fitted on ("
+                + String.format(Locale.ROOT, "%.3f", bestScore) + ")."));
+      }
+      System.out.println("model written to " + modelOut);
+      System.out.println();
+    }
+  }
+
+  private static void coreNlp(List<Corpus> corpora, Map<String, FinanceFeatures.Vector> features, FinanceModel model, Options opts)
       throws IOException, InterruptedException, ExecutionException {
+    String parser = opts.getParser();
     CoreNlpPipelines.Config config =
         new CoreNlpPipelines.Config(
             CoreNlpPipelines.DEFAULT_ANNOTATORS,
             parser.equals("sr") ? CoreNlpPipelines.SHIFT_REDUCE_PARSER : CoreNlpPipelines.PCFG_PARSER,
             80);
-    long heldOut = examples.stream().filter(Example::heldOut).count();
-    System.out.printf(
-        "Financial PhraseBank: %,d sentences, %,d held out, %,d for tuning; CoreNLP %s, parser %s%n",
-        examples.size(), heldOut, examples.size() - heldOut, config.annotators(), parser);
-
+    List<Example> needed = new ArrayList<>();
+    List<Example> tuningSample = new ArrayList<>();
+    for (Corpus c : corpora) {
+      needed.addAll(c.heldOut());
+      List<Example> sample = c.tuning().subList(0, Math.min(opts.getCoreNlpTuning(), c.tuning().size()));
+      tuningSample.addAll(sample);
+    }
+    needed.addAll(tuningSample);
+    int threads = opts.getThreads() > 0 ? opts.getThreads() : Runtime.getRuntime().availableProcessors();
     long start = System.nanoTime();
-    Map<String, double[]> coreNlp = coreNlpProbabilities(examples, config, parser, opts.getCache(), threads);
-    System.out.printf("CoreNLP probabilities ready in %.1f s%n%n", (System.nanoTime() - start) / 1e9);
-
-    List<double[]> evidenceFeatures = new ArrayList<>();
-    List<double[]> combinedFeatures = new ArrayList<>();
-    for (Example e : examples) {
-      FinanceLexicon.Evidence ev = FinanceLexicon.evidence(e.text());
-      evidenceFeatures.add(FinanceScorer.financeFeatures(ev));
-      combinedFeatures.add(FinanceScorer.combinedFeatures(ev, coreNlp.get(e.text())));
-    }
-
-    report("CoreNLP alone (stock model, 5 classes folded into 3)", examples, i -> coreNlp.get(examples.get(i).text()));
-    report("finance layer alone (lexicon, negation, numbers; shipped weights)", examples,
-        i -> FinanceScorer.probabilities(FinanceScorer.Method.FINANCE, FinanceLexicon.evidence(examples.get(i).text()), null));
-    report("combined (finance layer + CoreNLP; shipped weights)", examples,
-        i -> FinanceScorer.probabilities(FinanceScorer.Method.COMBINED, FinanceLexicon.evidence(examples.get(i).text()), coreNlp.get(examples.get(i).text())));
-
-    if (opts.getTune()) {
-      List<double[]> fx = new ArrayList<>();
-      List<double[]> cx = new ArrayList<>();
-      List<Integer> y = new ArrayList<>();
-      for (int i = 0; i < examples.size(); i++) {
-        if (!examples.get(i).heldOut()) {
-          fx.add(evidenceFeatures.get(i));
-          cx.add(combinedFeatures.get(i));
-          y.add(examples.get(i).label());
-        }
+    Map<String, double[]> core = coreNlpProbabilities(needed, config, parser, opts.getCache(), threads);
+    System.out.printf("== CoreNLP (%s, parser %s): probabilities of %,d texts ready in %.1f s%n",
+        config.annotators(), parser, core.size(), (System.nanoTime() - start) / 1e9);
+    // The CoreNLP weight of the combined method, chosen on tuning texts only.
+    double bestWeight = 0;
+    double bestF1 = -1;
+    for (double w = 0; w <= 2.001; w += 0.25) {
+      double lambda = w;
+      double f1 = figures(tuningSample, e -> FinanceScorer.combine(model.probabilities(features.get(e.text()).only(model.groups())), core.get(e.text()), lambda)).macroF1();
+      System.out.printf(Locale.ROOT, "  CoreNLP weight %.2f: macro-F1 %.3f on %,d tuning texts%n", lambda, f1, tuningSample.size());
+      if (f1 > bestF1 + 1e-9) {
+        bestF1 = f1;
+        bestWeight = lambda;
       }
-      double[][] fw = FinanceScorer.fit(fx, y, 3, 1e-3, 3000);
-      double[][] cw = FinanceScorer.fit(cx, y, 3, 1e-3, 3000);
-      System.out.println("Weights fitted on the tuning part (FinanceScorer form):");
-      System.out.println("  FINANCE_WEIGHTS = " + java(fw));
-      System.out.println("  COMBINED_WEIGHTS = " + java(cw));
-      System.out.println();
-      report("finance layer alone (weights fitted in this run)", examples, i -> FinanceScorer.softmax(fw, evidenceFeatures.get(i)));
-      report("combined (weights fitted in this run)", examples, i -> FinanceScorer.softmax(cw, combinedFeatures.get(i)));
     }
-    int showErrors = opts.getShowErrors();
-    if (showErrors > 0) {
-      // Tuning-part sentences only: the held-out part is never looked at.
-      System.out.println("Misclassified sentences of the tuning part (combined, shipped weights):");
-      int shown = 0;
-      for (int i = 0; i < examples.size() && shown < showErrors; i++) {
-        Example e = examples.get(i);
-        FinanceLexicon.Evidence ev = FinanceLexicon.evidence(e.text());
-        int predicted = FinanceScorer.argmax(FinanceScorer.probabilities(FinanceScorer.Method.COMBINED, ev, coreNlp.get(e.text())));
-        if (!e.heldOut() && predicted != e.label()) {
-          System.out.printf("  %s as %s (+%.1f -%.1f): %s%n", LABELS[e.label()], LABELS[predicted], ev.positive(), ev.negative(), e.text());
-          shown++;
-        }
-      }
-      System.out.println();
+    System.out.printf(Locale.ROOT, "  best CoreNLP weight on tuning texts: %.2f (shipped: %.2f)%n%n", bestWeight, FinanceScorer.COMBINED_CORENLP_WEIGHT);
+    for (Corpus c : corpora) {
+      Figures majority = majority(c.tuning(), c.heldOut());
+      print(c.name() + ", held out: CoreNLP alone (stock model, 5 classes folded into 3)", figures(c.heldOut(), e -> core.get(e.text())), majority);
+      print(c.name() + ", held out: combined (shipped model x CoreNLP^" + FinanceScorer.COMBINED_CORENLP_WEIGHT + ")",
+          figures(c.heldOut(), e -> FinanceScorer.combine(model.probabilities(features.get(e.text()).only(model.groups())), core.get(e.text()), FinanceScorer.COMBINED_CORENLP_WEIGHT)),
+          majority);
     }
-    System.out.println("Reference: FinBERT (Araci, 2019) 0.86 accuracy / 0.84 F1 on this corpus.");
   }
 
-  static String java(double[][] w) {
-    StringBuilder b = new StringBuilder("{");
-    for (double[] row : w) {
-      b.append("{");
-      for (int j = 0; j < row.length; j++) {
-        b.append(String.format(Locale.ROOT, "%s%.3f", j == 0 ? "" : ", ", row[j]));
-      }
-      b.append("}, ");
+  /** Prints up to {@code limit} misclassified texts; only ever given tuning parts. */
+  private static void showErrors(String title, List<Example> tuning, Function<Example, double[]> scorer, int limit) {
+    if (limit <= 0) {
+      return;
     }
-    return b.append("}").toString();
+    System.out.println(title + " (held-out parts are never shown):");
+    int shown = 0;
+    for (Example e : tuning) {
+      if (shown >= limit) {
+        break;
+      }
+      double[] p = scorer.apply(e);
+      int predicted = FinanceScorer.argmax(p);
+      if (predicted != e.label()) {
+        System.out.printf("  %s as %s (%.2f/%.2f/%.2f): %s%n", LABELS[e.label()], LABELS[predicted], p[0], p[1], p[2], e.text());
+        shown++;
+      }
+    }
+    System.out.println();
   }
 
-  /** Prints accuracy, macro-F1 and the confusion matrix of the held-out part (and the tuning part's accuracy). */
-  static void report(String name, List<Example> examples, Function<Integer, double[]> probabilities) {
-    int[][] held = new int[3][3];
-    int[][] tune = new int[3][3];
-    for (int i = 0; i < examples.size(); i++) {
-      int predicted = FinanceScorer.argmax(probabilities.apply(i));
-      (examples.get(i).heldOut() ? held : tune)[examples.get(i).label()][predicted]++;
+  private static String abbreviate(String name) {
+    return name.length() <= 9 ? name : name.substring(0, 9);
+  }
+
+  /** Always the most frequent class of {@code fitted}, scored on {@code scored}. */
+  static Figures majority(List<Example> fitted, List<Example> scored) {
+    int[] counts = new int[3];
+    fitted.forEach(e -> counts[e.label()]++);
+    int best = 1;
+    for (int k : new int[] {0, 2}) {
+      if (counts[k] > counts[best]) {
+        best = k;
+      }
     }
-    System.out.println(name);
-    boolean tuned = accuracy(tune) > 0 || macroF1(tune) > 0;
-    System.out.printf("  held out: accuracy %.3f  macro-F1 %.3f%s%n", accuracy(held), macroF1(held),
-        tuned ? String.format("   (tuning part: accuracy %.3f  macro-F1 %.3f)", accuracy(tune), macroF1(tune)) : "");
-    System.out.printf("  %-18s %9s %9s %9s%n", "held out: true \\ predicted", LABELS[0], LABELS[1], LABELS[2]);
+    double[] p = new double[3];
+    p[best] = 1;
+    return figures(scored, e -> p);
+  }
+
+  /** Prints accuracy, macro-F1, per-class F1 and the confusion matrix, with the majority baseline. */
+  static void print(String name, Figures f, Figures majority) {
+    System.out.printf("%s: %,d texts%n", name, f.size());
+    System.out.printf("  accuracy %.3f  macro-F1 %.3f  F1 negative %.3f neutral %.3f positive %.3f%n",
+        f.accuracy(), f.macroF1(), f.f1(0), f.f1(1), f.f1(2));
+    System.out.printf("  majority-class baseline: accuracy %.3f  macro-F1 %.3f%n", majority.accuracy(), majority.macroF1());
+    System.out.printf("  %-26s %9s %9s %9s%n", "true \\ predicted", LABELS[0], LABELS[1], LABELS[2]);
     for (int t = 0; t < 3; t++) {
-      System.out.printf("  %-26s %9d %9d %9d%n", LABELS[t], held[t][0], held[t][1], held[t][2]);
+      int[] row = f.confusion()[t];
+      System.out.printf("  %-26s %9d %9d %9d%n", LABELS[t], row[0], row[1], row[2]);
     }
     System.out.println();
   }
@@ -271,20 +477,25 @@ public final class EvaluateSentiment {
     return all == 0 ? 0 : (double) right / all;
   }
 
-  static double macroF1(int[][] m) {
-    double sum = 0;
-    for (int k = 0; k < 3; k++) {
-      int tp = m[k][k];
-      int predicted = m[0][k] + m[1][k] + m[2][k];
-      int actual = m[k][0] + m[k][1] + m[k][2];
-      double precision = predicted == 0 ? 0 : (double) tp / predicted;
-      double recall = actual == 0 ? 0 : (double) tp / actual;
-      sum += precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
-    }
-    return sum / 3;
+  static double f1(int[][] m, int k) {
+    int tp = m[k][k];
+    int predicted = m[0][k] + m[1][k] + m[2][k];
+    int actual = m[k][0] + m[k][1] + m[k][2];
+    double precision = predicted == 0 ? 0 : (double) tp / predicted;
+    double recall = actual == 0 ? 0 : (double) tp / actual;
+    return precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
   }
 
-  /** True when the first byte of SHA-256(UTF-8 text) is below 52: the README's held-out split. */
+  static double macroF1(int[][] m) {
+    return (f1(m, 0) + f1(m, 1) + f1(m, 2)) / 3;
+  }
+
+  /** True when the second byte of SHA-256(UTF-8 text) is below 64: a quarter of the tuning part. */
+  static boolean validationFold(String text) {
+    return (sha256(text)[1] & 0xff) < 64;
+  }
+
+  /** True when the first byte of SHA-256(UTF-8 text) is below 52: the held-out fifth. */
   static boolean heldOut(String text) {
     return (sha256(text)[0] & 0xff) < 52;
   }
@@ -297,27 +508,73 @@ public final class EvaluateSentiment {
     }
   }
 
-  static List<Example> read(Path csv) throws IOException {
+  /** A PhraseBank directory or a tweets CSV, told apart by what the path is and its header. */
+  static Corpus readCorpus(Path path) throws IOException {
+    if (Files.isDirectory(path)) {
+      Path csv = path.resolve("all-data.csv");
+      if (!Files.exists(csv)) {
+        throw new IOException(path + ": a directory without all-data.csv (expected a Financial PhraseBank directory)");
+      }
+      return new Corpus("PhraseBank", readPhraseBank(csv));
+    }
+    if (!Files.exists(path)) {
+      throw new IOException(path + ": no such file or directory");
+    }
+    return new Corpus("tweets", readTweets(path));
+  }
+
+  static List<Example> readPhraseBank(Path csv) throws IOException {
     List<Example> out = new ArrayList<>();
     // The file is ISO-8859-1 (a few accented names), not UTF-8.
-    try (Reader reader = Files.newBufferedReader(csv, StandardCharsets.ISO_8859_1);
-        MappingIterator<String[]> rows =
-            new CsvMapper().readerFor(String[].class).with(CsvParser.Feature.WRAP_AS_ARRAY).readValues(reader)) {
-      boolean header = true;
-      while (rows.hasNext()) {
-        String[] row = rows.next();
-        if (header) {
-          header = false;
-          continue;
-        }
+    try (Reader reader = Files.newBufferedReader(csv, StandardCharsets.ISO_8859_1)) {
+      readRows(csv, reader, "label,content", row -> {
         int label = List.of(LABELS).indexOf(row[0].trim());
         if (row.length != 2 || label < 0) {
-          throw new IOException(csv + ": expected label,content with a known label, got " + String.join(",", row));
+          throw new IllegalArgumentException("expected label,content with a label in " + List.of(LABELS));
         }
-        out.add(new Example(row[1], label, heldOut(row[1])));
-      }
+        out.add(new Example("PhraseBank", row[1], label, heldOut(row[1])));
+        return true;
+      });
     }
     return out;
+  }
+
+  static List<Example> readTweets(Path csv) throws IOException {
+    List<Example> out = new ArrayList<>();
+    // 0 bearish, 1 bullish, 2 neutral -> negative, positive, neutral.
+    int[] classes = {0, 2, 1};
+    try (Reader reader = Files.newBufferedReader(csv, StandardCharsets.UTF_8)) {
+      readRows(csv, reader, "text,label", row -> {
+        String l = row.length == 2 ? row[1].trim() : "";
+        if (!l.equals("0") && !l.equals("1") && !l.equals("2")) {
+          throw new IllegalArgumentException("expected text,label with label 0 (bearish), 1 (bullish) or 2 (neutral)");
+        }
+        out.add(new Example("tweets", row[0], classes[Integer.parseInt(l)], heldOut(row[0])));
+        return true;
+      });
+    }
+    return out;
+  }
+
+  private static void readRows(Path csv, Reader reader, String header, Predicate<String[]> row) throws IOException {
+    try (MappingIterator<String[]> rows =
+        new CsvMapper().readerFor(String[].class).with(CsvParser.Feature.WRAP_AS_ARRAY).readValues(reader)) {
+      AtomicInteger line = new AtomicInteger();
+      while (rows.hasNext()) {
+        String[] r = rows.next();
+        if (line.getAndIncrement() == 0) {
+          if (!String.join(",", r).trim().equals(header)) {
+            throw new IOException(csv + ": expected the header '" + header + "', got '" + String.join(",", r) + "'");
+          }
+          continue;
+        }
+        try {
+          row.test(r);
+        } catch (IllegalArgumentException e) {
+          throw new IOException(csv + " record " + (line.get() - 1) + " after the header: " + e.getMessage() + ", got " + String.join(",", r), e);
+        }
+      }
+    }
   }
 
   /** CoreNLP's probabilities per text (averaged over its sentences), from the cache or computed. */
@@ -336,10 +593,13 @@ public final class EvaluateSentiment {
       }
     }
     ExecutorService pool = Executors.newFixedThreadPool(threads);
+    AtomicInteger done = new AtomicInteger();
+    long start = System.nanoTime();
     try (Writer writer = cachePath == null ? Writer.nullWriter()
         : Files.newBufferedWriter(cachePath, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
       List<Future<?>> jobs = new ArrayList<>();
-      for (Example e : examples) {
+      List<Example> distinct = examples.stream().filter(e -> out.putIfAbsent(e.text(), new double[0]) == null).toList();
+      for (Example e : distinct) {
         String key = HexFormat.of().formatHex(sha256(e.text()));
         double[] cached = cache.get(key);
         if (cached != null) {
@@ -356,8 +616,13 @@ public final class EvaluateSentiment {
               throw new UncheckedIOException(io);
             }
           }
+          int n = done.incrementAndGet();
+          if (n % 500 == 0) {
+            System.out.printf("  CoreNLP: %,d texts parsed, %.1f texts/s%n", n, n / ((System.nanoTime() - start) / 1e9));
+          }
         }));
       }
+      System.out.printf("  CoreNLP: %,d texts to parse (%,d from the cache), %d threads%n", jobs.size(), distinct.size() - jobs.size(), threads);
       for (Future<?> job : jobs) {
         job.get();
       }

@@ -51,11 +51,19 @@ public interface SentimentOptions extends SourceOptions, SinkOptions, RedisOptio
 
   void setInputFormat(String format);
 
-  @Description("Scoring: 'combined' (CoreNLP + finance layer), 'corenlp' (stock model) or 'finance' (no model).")
-  @Default.String("combined")
+  @Description("Scoring: 'finance' (the finance model: lexicons, headline grammar, words; no parser), "
+      + "'combined' (finance model x CoreNLP's sentiment model) or 'corenlp' (the stock CoreNLP model alone).")
+  @Default.String("finance")
   String getMethod();
 
   void setMethod(String method);
+
+  @Description("A finance model file of your own (from `tributary sentiment-eval --tune --modelOut=FILE`); "
+      + "empty: the shipped model.")
+  @Default.String("")
+  String getFinanceModel();
+
+  void setFinanceModel(String file);
 
   @Description("CoreNLP parser: 'sr' (shift-reduce, the fastest) or 'pcfg' (less memory, slower).")
   @Default.String("sr")

@@ -13,6 +13,7 @@ import io.tributary.proto.sentiment.TextItem;
 import io.tributary.proto.sentiment.TickerWindow;
 import io.tributary.transforms.errors.Failures;
 import io.tributary.transforms.sentiment.CoreNlpPipelines;
+import io.tributary.transforms.sentiment.FinanceModel;
 import io.tributary.transforms.sentiment.FinanceScorer;
 import io.tributary.transforms.sentiment.Sentiment;
 import io.tributary.transforms.sentiment.TextItemJson;
@@ -71,6 +72,8 @@ public final class SentimentPipeline {
     Routes routes = Routes.check(options, check, REDIS, Sinks.DASHBOARD);
     check.choices(options.getInputFormat(), "inputFormat", Set.of("json", "csv"));
     check.choices(options.getMethod(), "method", Set.of("combined", "corenlp", "finance"));
+    String model = options.getFinanceModel();
+    check.require(model.isEmpty() || Files.isReadable(Path.of(model)), "financeModel", model, "is not a readable file");
     check.choices(options.getParser(), "parser", Set.of("sr", "pcfg"));
     check.slidingWindow(options.getWindowSize(), options.getWindowPeriod());
     Duration period = check.positiveDuration(options.getWindowPeriod(), "windowPeriod");
@@ -104,6 +107,9 @@ public final class SentimentPipeline {
             .withMethod(method)
             .withCoreNlp(new CoreNlpPipelines.Config(CoreNlpPipelines.DEFAULT_ANNOTATORS, parser, 80))
             .withMaxTextChars(options.getMaxTextChars());
+    if (!options.getFinanceModel().isEmpty()) {
+      score = score.withModel(FinanceModel.read(Path.of(options.getFinanceModel())));
+    }
     return options.getTickerDictionary().isEmpty()
         ? score
         : score.withDictionary(TickerDictionary.fromFile(Path.of(options.getTickerDictionary())));

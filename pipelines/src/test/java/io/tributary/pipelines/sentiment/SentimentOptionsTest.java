@@ -38,6 +38,7 @@ class SentimentOptionsTest {
         "--minStddev=0|--minStddev=0.0: must be positive",
         "--eventsPerSecond=0|--eventsPerSecond=0: must be positive",
         "--tickerDictionary=/no/such/file.tsv|--tickerDictionary=/no/such/file.tsv: is not a readable file",
+        "--financeModel=/no/such/model.tsv|--financeModel=/no/such/model.tsv: is not a readable file",
         "--sink=redis --redisPort=0|--redisPort=0: must be in 1..65535",
         "--sink=files|--outputPath is required with --sink=files",
       })

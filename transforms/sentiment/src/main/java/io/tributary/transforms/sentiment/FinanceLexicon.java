@@ -353,8 +353,12 @@ public final class FinanceLexicon {
 
   /** Lower-case word, number and bracket tokens of a sentence. */
   static List<String> tokens(String sentence) {
+    return tokens(TOKEN.matcher(sentence.toLowerCase(Locale.ROOT)));
+  }
+
+  /** The matches of {@code m}, with "n't" split off its word ("didn't" is "did", "n't"). */
+  static List<String> tokens(Matcher m) {
     List<String> out = new ArrayList<>();
-    Matcher m = TOKEN.matcher(sentence.toLowerCase(Locale.ROOT));
     while (m.find()) {
       String t = m.group().replace('’', '\'');
       if (t.endsWith("n't") && t.length() > 3) {

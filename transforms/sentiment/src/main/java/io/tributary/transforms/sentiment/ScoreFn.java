@@ -6,6 +6,7 @@ import io.tributary.proto.sentiment.TextItem;
 import io.tributary.transforms.errors.Failures;
 import java.util.ArrayList;
 import java.util.List;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -15,6 +16,8 @@ import org.apache.beam.sdk.values.TupleTag;
 final class ScoreFn extends DoFn<TextItem, ScoredMention> {
   private final TickerDictionary dictionary;
   private final FinanceScorer.Method method;
+  private final @Nullable FinanceModel configuredModel;
+  private transient FinanceModel model;
   private final CoreNlpPipelines.Config coreNlp;
   private final int maxTextChars;
   private final TupleTag<ScoredMention> scored;
@@ -31,12 +34,14 @@ final class ScoreFn extends DoFn<TextItem, ScoredMention> {
   ScoreFn(
       TickerDictionary dictionary,
       FinanceScorer.Method method,
+      @Nullable FinanceModel model,
       CoreNlpPipelines.Config coreNlp,
       int maxTextChars,
       TupleTag<ScoredMention> scored,
       TupleTag<Failure> failed) {
     this.dictionary = dictionary;
     this.method = method;
+    this.configuredModel = model;
     this.coreNlp = coreNlp;
     this.maxTextChars = maxTextChars;
     this.scored = scored;
@@ -47,6 +52,7 @@ final class ScoreFn extends DoFn<TextItem, ScoredMention> {
   public void setup() {
     // Loads the models once per JVM (seconds), before the first element rather than during it.
     CoreNlpPipelines.get(coreNlp);
+    model = configuredModel == null ? FinanceModel.shipped() : configuredModel;
   }
 
   @ProcessElement
@@ -92,7 +98,7 @@ final class ScoreFn extends DoFn<TextItem, ScoredMention> {
       if (method.usesCoreNlp() && !sentence.scored()) {
         unparsed.inc();
       }
-      ScoredMention.Builder mention = Sentiment.scoreSentence(method, sentence.text(), sentence.probabilities());
+      ScoredMention.Builder mention = Sentiment.scoreSentence(method, model, sentence.text(), sentence.probabilities());
       mention
           .setItemId(item.getId())
           .setSentenceIndex(sentence.index())

@@ -11,6 +11,8 @@ import io.tributary.proto.sentiment.TickerWindow;
 import io.tributary.transforms.errors.Failures;
 import io.tributary.transforms.window.Panes;
 import io.tributary.transforms.window.SlidingCombine;
+import java.util.List;
+import java.util.function.Function;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.extensions.protobuf.ProtoCoder;
@@ -31,6 +33,7 @@ import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.apache.beam.sdk.values.TypeDescriptors;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 
 /**
@@ -62,11 +65,11 @@ public final class Sentiment {
     return parseJson().toBuilder().setCsv(true).build();
   }
 
-  /** Scores sentences with CoreNLP and the finance layer combined; see {@link Score}. */
+  /** Scores sentences with the shipped finance model; see {@link Score}. */
   public static Score score() {
     return new AutoValue_Sentiment_Score.Builder()
         .setDictionary(TickerDictionary.usLargeCaps())
-        .setMethod(FinanceScorer.Method.COMBINED)
+        .setMethod(FinanceScorer.Method.FINANCE)
         .setCoreNlp(CoreNlpPipelines.Config.defaults())
         .setMaxTextChars(5000)
         .build();
@@ -159,10 +162,12 @@ public final class Sentiment {
    * ScoredMention} per (sentence, ticker), at the text's timestamp.
    *
    * <p><b>Scoring.</b> Per sentence, class probabilities from the {@link FinanceScorer.Method}
-   * (default {@code COMBINED}: CoreNLP's sentiment model and the {@link FinanceLexicon}); the label
-   * is the likeliest class, the score {@code P(positive) - P(negative)} in [-1, 1] and the weight
-   * the label's probability. CoreNLP's pipeline is built once per JVM and configuration ({@link
-   * CoreNlpPipelines}) and shared by all instances; scores are deterministic.
+   * (default {@code FINANCE}: the {@link FinanceModel} over finance lexicons, headline grammar and
+   * words; {@code COMBINED} adds CoreNLP's sentiment model); the label is the likeliest class, the
+   * score {@code P(positive) - P(negative)} in [-1, 1] and the weight the label's probability.
+   * CoreNLP (sentence splitting always, parsing and sentiment for the CoreNLP methods) is built
+   * once per JVM and configuration ({@link CoreNlpPipelines}) and shared by all instances; scores
+   * are deterministic.
    *
    * <p><b>Attribution.</b> A sentence that mentions tickers ({@link TickerDictionary}) is
    * attributed to each of them. A sentence that mentions none is attributed to the tickers of the
@@ -187,6 +192,8 @@ public final class Sentiment {
 
     abstract FinanceScorer.Method getMethod();
 
+    abstract @Nullable FinanceModel getModel();
+
     abstract CoreNlpPipelines.Config getCoreNlp();
 
     abstract int getMaxTextChars();
@@ -198,6 +205,8 @@ public final class Sentiment {
       abstract Builder setDictionary(TickerDictionary dictionary);
 
       abstract Builder setMethod(FinanceScorer.Method method);
+
+      abstract Builder setModel(@Nullable FinanceModel model);
 
       abstract Builder setCoreNlp(CoreNlpPipelines.Config config);
 
@@ -211,9 +220,18 @@ public final class Sentiment {
       return toBuilder().setDictionary(dictionary).build();
     }
 
-    /** How sentences are scored (default {@code COMBINED}). */
+    /** How sentences are scored (default {@code FINANCE}: the finance model alone, no parser). */
     public Score withMethod(FinanceScorer.Method method) {
       return toBuilder().setMethod(method).build();
+    }
+
+    /**
+     * The finance model of the {@code FINANCE} and {@code COMBINED} methods (default {@link
+     * FinanceModel#shipped()}); for example one refitted on your own labelled texts by {@code
+     * tributary sentiment-eval --tune --modelOut=FILE} and read by {@link FinanceModel#read}.
+     */
+    public Score withModel(FinanceModel model) {
+      return toBuilder().setModel(model).build();
     }
 
     /**
@@ -230,8 +248,20 @@ public final class Sentiment {
       return toBuilder().setMaxTextChars(chars).build();
     }
 
+    /**
+     * The scoring step outside a pipeline: a function from a text to its mentions, exactly what
+     * {@link Score} emits for it (truncation included), for tests and benchmarks. Thread-safe; a
+     * text the scorer fails on throws. Metrics are not counted outside a pipeline.
+     */
+    public Function<TextItem, List<ScoredMention>> inProcess() {
+      ScoreFn fn = new ScoreFn(getDictionary(), getMethod(), getModel(), effectiveCoreNlp(), getMaxTextChars(), null, null);
+      fn.setup();
+      int max = getMaxTextChars();
+      return item -> fn.score(item, item.getText().length() > max ? truncate(item.getText(), max) : item.getText());
+    }
+
     /** The CoreNLP configuration that actually runs for the method. */
-    CoreNlpPipelines.Config effectiveCoreNlp() {
+    public CoreNlpPipelines.Config effectiveCoreNlp() {
       return getMethod().usesCoreNlp()
           ? getCoreNlp()
           : new CoreNlpPipelines.Config(CoreNlpPipelines.SPLIT_ONLY, getCoreNlp().parseModel(), getCoreNlp().maxSentenceTokens());
@@ -251,7 +281,7 @@ public final class Sentiment {
       PCollectionTuple results =
           input.apply(
               "Score",
-              ParDo.of(new ScoreFn(getDictionary(), getMethod(), effectiveCoreNlp(), getMaxTextChars(), scored, failed))
+              ParDo.of(new ScoreFn(getDictionary(), getMethod(), getModel(), effectiveCoreNlp(), getMaxTextChars(), scored, failed))
                   .withOutputTags(scored, TupleTagList.of(failed)));
       results.get(scored).setCoder(ProtoCoder.of(ScoredMention.class));
       results.get(failed).setCoder(Failures.coder());
@@ -263,6 +293,7 @@ public final class Sentiment {
       super.populateDisplayData(builder);
       builder
           .add(DisplayData.item("method", getMethod().toString()))
+          .add(DisplayData.item("model", getModel() == null ? "shipped" : getModel().toString()))
           .add(DisplayData.item("annotators", effectiveCoreNlp().annotators()))
           .add(DisplayData.item("parseModel", getCoreNlp().parseModel()))
           .add(DisplayData.item("maxTextChars", getMaxTextChars()))
@@ -275,7 +306,12 @@ public final class Sentiment {
    * {@link Score} attaches to each of its mentions. {@code coreNlp} may be null.
    */
   public static ScoredMention.Builder scoreSentence(FinanceScorer.Method method, String sentence, double[] coreNlp) {
-    double[] p = FinanceScorer.probabilities(method, FinanceLexicon.evidence(sentence), coreNlp);
+    return scoreSentence(method, FinanceModel.shipped(), sentence, coreNlp);
+  }
+
+  /** {@link #scoreSentence(FinanceScorer.Method, String, double[])} with a finance model of your own. */
+  public static ScoredMention.Builder scoreSentence(FinanceScorer.Method method, FinanceModel model, String sentence, double[] coreNlp) {
+    double[] p = FinanceScorer.probabilities(method, model, sentence, coreNlp);
     int best = FinanceScorer.argmax(p);
     return ScoredMention.newBuilder()
         .setSentence(sentence)

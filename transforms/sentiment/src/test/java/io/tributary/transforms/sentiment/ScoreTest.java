@@ -23,7 +23,7 @@ import org.apache.beam.sdk.transforms.WithFailures;
 import org.apache.beam.sdk.values.PCollection;
 import org.junit.jupiter.api.Test;
 
-/** The few tests that run CoreNLP itself (the default shift-reduce configuration). */
+/** The few tests that run CoreNLP itself (the COMBINED method, default shift-reduce configuration). */
 @BeamTest
 class ScoreTest {
   private static final ProtoCoder<TextItem> ITEM = ProtoCoder.of(TextItem.class);
@@ -62,7 +62,7 @@ class ScoreTest {
     // Scored twice in one pipeline (other instances, threads, and on Flink another JVM part).
     for (String run : List.of("first", "second")) {
       WithFailures.Result<PCollection<ScoredMention>, Failure> scored =
-          p.apply(run + "/Items", Create.of(items).withCoder(ITEM)).apply(run + "/Score", Sentiment.score());
+          p.apply(run + "/Items", Create.of(items).withCoder(ITEM)).apply(run + "/Score", Sentiment.score().withMethod(FinanceScorer.Method.COMBINED));
       PAssert.that(run + " mentions", scored.output()).containsInAnyOrder(want);
       PAssert.that(run + " failures", scored.failures()).empty();
     }
@@ -97,7 +97,8 @@ class ScoreTest {
     records.add(new byte[] {(byte) 0xff, 0x00, 0x7b});
     WithFailures.Result<PCollection<TextItem>, Failure> parsed =
         p.apply(Create.of(records).withCoder(ByteArrayCoder.of())).apply(Sentiment.parseJson());
-    WithFailures.Result<PCollection<ScoredMention>, Failure> scored = parsed.output().apply(Sentiment.score());
+    WithFailures.Result<PCollection<ScoredMention>, Failure> scored =
+        parsed.output().apply(Sentiment.score().withMethod(FinanceScorer.Method.COMBINED));
     PAssert.that(scored.output()).containsInAnyOrder(expected("Nvidia soared.", 0, "g", "NVDA"));
     PAssert.that(parsed.failures())
         .satisfies(

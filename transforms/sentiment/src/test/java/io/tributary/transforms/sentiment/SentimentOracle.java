@@ -36,7 +36,7 @@ public final class SentimentOracle {
     TupleTag<Failure> failures = new TupleTag<>();
     ScoreFn fn =
         new ScoreFn(
-            score.getDictionary(), score.getMethod(), score.effectiveCoreNlp(), score.getMaxTextChars(), mentions, failures);
+            score.getDictionary(), score.getMethod(), score.getModel(), score.effectiveCoreNlp(), score.getMaxTextChars(), mentions, failures);
     fn.setup();
     Collect out = new Collect();
     fn.process(item, out);

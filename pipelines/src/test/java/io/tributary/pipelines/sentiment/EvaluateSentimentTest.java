@@ -1,0 +1,119 @@
+package io.tributary.pipelines.sentiment;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.is;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.tributary.transforms.sentiment.FinanceModel;
+import io.tributary.transforms.sentiment.FinanceScorer;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The evaluation command on two small generated corpora in the two formats it reads. */
+class EvaluateSentimentTest {
+  private static final String[] POSITIVE = {"beats estimates", "raises its outlook", "is upgraded to buy", "posts record profit"};
+  private static final String[] NEGATIVE = {"misses estimates", "cuts its outlook", "is downgraded to sell", "posts a wider loss"};
+  private static final String[] NEUTRAL = {"will present at a conference", "names a new director", "files its annual report", "opens an office"};
+
+  private static List<String[]> texts(long seed, int n, String style) {
+    Random random = new Random(seed);
+    String[][] phrases = {NEGATIVE, NEUTRAL, POSITIVE};
+    List<String[]> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      int label = random.nextInt(10) < 6 ? 1 : random.nextBoolean() ? 0 : 2;
+      String company = "Company" + (char) ('A' + random.nextInt(26)) + i;
+      String text = style.equals("tweet")
+          ? "$" + company.substring(7, 8) + " - " + company + " " + phrases[label][random.nextInt(4)] + " https://t.co/x" + i
+          : "The company " + company + " said it " + phrases[label][random.nextInt(4)] + " .";
+      out.add(new String[] {text, String.valueOf(label)});
+    }
+    return out;
+  }
+
+  private static String run(String... args) {
+    ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+    PrintStream old = System.out;
+    System.setOut(new PrintStream(buffer, true, StandardCharsets.UTF_8));
+    try {
+      EvaluateSentiment.run(args);
+    } finally {
+      System.setOut(old);
+    }
+    return buffer.toString(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void tunesOnTwoCorporaReportsEveryFigureAndWritesAModel(@TempDir Path dir) throws IOException {
+    Path bank = Files.createDirectories(dir.resolve("phrasebank"));
+    StringBuilder csv = new StringBuilder("label,content\n");
+    for (String[] t : texts(1, 400, "news")) {
+      csv.append(EvaluateSentiment.LABELS[Integer.parseInt(t[1])]).append(",\"").append(t[0]).append("\"\n");
+    }
+    Files.writeString(bank.resolve("all-data.csv"), csv, StandardCharsets.ISO_8859_1);
+    Path tweets = dir.resolve("tweets.csv");
+    StringBuilder tw = new StringBuilder("text,label\n");
+    // 0 bearish, 1 bullish, 2 neutral.
+    String[] codes = {"0", "2", "1"};
+    for (String[] t : texts(2, 400, "tweet")) {
+      tw.append('"').append(t[0]).append("\",").append(codes[Integer.parseInt(t[1])]).append('\n');
+    }
+    Files.writeString(tweets, tw, StandardCharsets.UTF_8);
+    Path model = dir.resolve("model.tsv");
+
+    String out = run("--data=" + bank + "," + tweets, "--tune", "--modelOut=" + model);
+
+    assertThat(out, containsString("PhraseBank: 400 texts"));
+    assertThat(out, containsString("tweets: 400 texts"));
+    assertThat(out, containsString("majority-class baseline: accuracy"));
+    assertThat(out, containsString("PhraseBan -> tweets"));
+    assertThat(out, containsString("chosen: groups="));
+    assertThat(out, containsString("tweets, all (never fitted on)"));
+    assertThat(out, containsString("accuracy above the majority baseline on PhraseBank"));
+    assertThat(out, containsString("F1 negative"));
+    assertThat(out, containsString("model written to " + model));
+    // The separable generated texts are learned: every held-out text right for the fitted model.
+    FinanceModel fitted = FinanceModel.read(model);
+    int right = 0;
+    List<String[]> unseen = texts(3, 100, "news");
+    for (String[] t : unseen) {
+      right += FinanceScorer.argmax(fitted.probabilities(t[0])) == Integer.parseInt(t[1]) ? 1 : 0;
+    }
+    assertThat("right of " + unseen.size() + " unseen texts (seed 3)", right, is(unseen.size()));
+  }
+
+  @Test
+  void aBadFileIsNamedWithWhatWasExpected(@TempDir Path dir) throws IOException {
+    Path tweets = dir.resolve("tweets.csv");
+    Files.writeString(tweets, "tweet,sentiment\nhello,1\n", StandardCharsets.UTF_8);
+    UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> run("--data=" + tweets));
+    assertThat(e.getMessage(), containsString(tweets.toString()));
+    assertThat(e.getMessage(), containsString("expected the header 'text,label'"));
+
+    Files.writeString(tweets, "text,label\nhello,7\n", StandardCharsets.UTF_8);
+    e = assertThrows(UncheckedIOException.class, () -> run("--data=" + tweets));
+    assertThat(e.getMessage(), containsString("record 1 after the header"));
+    assertThat(e.getMessage(), containsString("label 0 (bearish), 1 (bullish) or 2 (neutral)"));
+
+    e = assertThrows(UncheckedIOException.class, () -> run("--data=" + dir));
+    assertThat(e.getMessage(), containsString("without all-data.csv"));
+  }
+
+  @Test
+  void tuningNeedsTwoCorpora(@TempDir Path dir) throws IOException {
+    Path tweets = dir.resolve("tweets.csv");
+    Files.writeString(tweets, "text,label\nAcme beats estimates,1\nAcme opens an office,2\n", StandardCharsets.UTF_8);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> run("--data=" + tweets, "--tune"));
+    assertThat(e.getMessage(), containsString("give two corpora"));
+  }
+}
