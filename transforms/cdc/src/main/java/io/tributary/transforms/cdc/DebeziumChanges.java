@@ -13,6 +13,7 @@ import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.WithFailures;
 import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
@@ -172,9 +173,13 @@ public final class DebeziumChanges {
         }
         return;
       }
+      long commitMillis = event.getSource().getTsMs();
+      if (commitMillis < BoundedWindow.TIMESTAMP_MIN_VALUE.getMillis() || commitMillis > BoundedWindow.TIMESTAMP_MAX_VALUE.getMillis()) {
+        fail(out, record, "source.ts_ms " + commitMillis + " is outside the timestamps a pipeline can carry");
+        return;
+      }
       count(event.getOp());
-      out.get(parsed)
-          .outputWithTimestamp(event, Instant.ofEpochMilli(event.getSource().getTsMs()));
+      out.get(parsed).outputWithTimestamp(event, Instant.ofEpochMilli(commitMillis));
     }
 
     private void count(ChangeEvent.Op op) {

@@ -85,6 +85,42 @@ public final class DebeziumJson {
   }
 
   /**
+   * {@code event} if every text in it is well-formed UTF-16. A JSON escape can produce an unpaired
+   * surrogate ({@code "\\ud800"}), which has no UTF-8 encoding and would be replaced by '?' on the
+   * way to any sink, so such a change is rejected with the field that holds it.
+   */
+  private static ChangeEvent wellFormed(ChangeEvent event) throws InvalidChangeException {
+    String where = unpairedSurrogate(event, "");
+    if (where != null) {
+      throw new InvalidChangeException(where);
+    }
+    return event;
+  }
+
+  private static String unpairedSurrogate(com.google.protobuf.MessageOrBuilder message, String path) {
+    for (Map.Entry<com.google.protobuf.Descriptors.FieldDescriptor, Object> f : message.getAllFields().entrySet()) {
+      String name = path + f.getKey().getName();
+      List<?> values = f.getKey().isRepeated() ? (List<?>) f.getValue() : List.of(f.getValue());
+      for (int i = 0; i < values.size(); i++) {
+        Object v = values.get(i);
+        String at = f.getKey().isRepeated() ? name + "[" + i + "]" : name;
+        if (v instanceof String text) {
+          int bad = JsonFields.unpairedSurrogate(text);
+          if (bad >= 0) {
+            return String.format(java.util.Locale.ROOT, "%s holds an unpaired surrogate \\u%04x at character %d", at, (int) text.charAt(bad), bad);
+          }
+        } else if (v instanceof com.google.protobuf.MessageOrBuilder m) {
+          String inner = unpairedSurrogate(m, at + ".");
+          if (inner != null) {
+            return inner;
+          }
+        }
+      }
+    }
+    return null;
+  }
+
+  /**
    * Parses one record. A record whose value is absent (or a schemas-on envelope with a null
    * payload) is a tombstone: a DELETE with {@code tombstone = true}, the key, and the table named
    * by the topic ({@code <prefix>.<schema>.<table>} or {@code <prefix>.<db>.<table>}).
@@ -110,7 +146,7 @@ public final class DebeziumJson {
           parts.length >= 2
               ? String.join(".", java.util.Arrays.copyOfRange(parts, 1, parts.length))
               : record.getTopic());
-      return event.build();
+      return wellFormed(event.build());
     }
     JsonNode payload = envelope.payload;
     if (!payload.isObject()) {
@@ -144,7 +180,7 @@ public final class DebeziumJson {
     }
     checkImages(op, event);
     if (!event.hasAfter() && !event.hasBefore()) {
-      return event.build(); // TRUNCATE: no row, no columns
+      return wellFormed(event.build()); // TRUNCATE: no row, no columns
     }
     JsonNode described = afterSchema != null ? afterSchema : beforeSchema;
     List<ColumnSchema> columns =
@@ -153,7 +189,7 @@ public final class DebeziumJson {
             : namesOnly(event.hasAfter() ? event.getAfter() : event.getBefore());
     event.addAllColumns(columns);
     event.setSchemaVersion(columns.isEmpty() ? "" : Values.fingerprint(columns));
-    return event.build();
+    return wellFormed(event.build());
   }
 
   private static void checkImages(ChangeEvent.Op op, ChangeEvent.Builder event)

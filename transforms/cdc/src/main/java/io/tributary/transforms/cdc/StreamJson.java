@@ -49,7 +49,7 @@ public final class StreamJson {
     return LogLine.newBuilder()
         .setLevel(level)
         .setService(JsonFields.requiredText(root, "service"))
-        .setMessage(message.asText())
+        .setMessage(JsonFields.wellFormed(message.asText(), "message"))
         .setTraceId(JsonFields.optionalText(root, "trace_id"))
         .setTimeMillis(JsonFields.eventTime(root, "time"))
         .build();

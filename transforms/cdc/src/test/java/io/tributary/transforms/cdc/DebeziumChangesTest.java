@@ -103,6 +103,9 @@ class DebeziumChangesTest {
     cases.add(new Object[] {
         edited("doc/postgresql/customers-delete.noschemas.json", r -> r.putNull("before")).toBuilder().clearKey().build(),
         "PostgreSQL_server.public.customers/0@3: op 'd' with neither a 'before' row nor a key"});
+    cases.add(new Object[] {
+        edited(PG, r -> ((ObjectNode) payload(r).get("source")).put("ts_ms", 9_300_000_000_000_000L)),
+        at + "source.ts_ms 9300000000000000 is outside the timestamps a pipeline can carry"});
     ConnectRecord big = pg.toBuilder().setValue(ByteString.copyFromUtf8("x".repeat(5000))).build();
     cases.add(new Object[] {big,
         at + "record of " + (pg.getKey().size() + 5000) + " bytes exceeds the limit of 4096"});

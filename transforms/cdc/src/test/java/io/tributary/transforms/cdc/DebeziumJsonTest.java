@@ -275,4 +275,17 @@ class DebeziumJsonTest {
         text(e.getBefore()),
         is("id=INT_VALUE:1, first_name=NULL_VALUE:, last_name=NULL_VALUE:, email=NULL_VALUE:"));
   }
+
+  @Test
+  void aColumnValueWithAnUnpairedSurrogateIsRejectedNamingTheField() {
+    String value =
+        new String(Fixtures.record("doc/postgresql/customers-create.schemas.json").getValue().toByteArray(),
+                java.nio.charset.StandardCharsets.UTF_8)
+            .replace("\"email\":\"annek@noanswer.org\"", "\"email\":\"annek\\ud800@noanswer.org\"");
+    DebeziumJson.InvalidChangeException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            DebeziumJson.InvalidChangeException.class,
+            () -> DebeziumJson.parse(Fixtures.record("PostgreSQL_server.public.customers", 4, null, value)));
+    assertThat(e.getMessage(), is("after.columns[3].value.string_value holds an unpaired surrogate \\ud800 at character 5"));
+  }
 }

@@ -76,6 +76,8 @@ class EventStreamsTest {
       {"{\"level\":\"INFO\",\"service\":\"\",\"message\":\"m\",\"time\":1}", "field 'service' is empty"},
       {"{\"level\":\"INFO\",\"service\":\"s\",\"time\":1}", "missing required field 'message'"},
       {"{\"level\":\"INFO\",\"service\":\"s\",\"message\":{},\"time\":1}", "field 'message' must be a string, got OBJECT"},
+      {"{\"level\":\"INFO\",\"service\":\"s\",\"message\":\"m\\udc00\",\"time\":1}",
+        "field 'message' holds an unpaired surrogate \\udc00 at character 1"},
       {"{\"level\":\"INFO\",\"service\":\"s\",\"message\":\"m\",\"trace_id\":5,\"time\":1}",
         "field 'trace_id' must be a string, got NUMBER"},
       {"{\"level\":\"INFO\",\"service\":\"s\",\"message\":\"m\"}", "missing required field 'time'"},

@@ -28,13 +28,36 @@ public final class Failures {
     return of(step, reason, payload, 0L);
   }
 
-  /** A failure of {@code step} for {@code payload} whose event time is known. */
+  /**
+   * A failure of {@code step} for {@code payload} whose event time is known. A reason that quotes
+   * an unpaired surrogate of the input (no UTF-8 encoding) shows it escaped ({@code \\ud800}), so
+   * the reason reads the same after any sink; the payload keeps the input's bytes as they were.
+   */
   public static Failure of(String step, String reason, byte[] payload, long eventTimeMillis) {
     return Failure.newBuilder()
         .setStep(step)
-        .setReason(reason)
+        .setReason(escapeUnpairedSurrogates(reason))
         .setPayload(ByteString.copyFrom(payload))
         .setEventTimeMillis(eventTimeMillis)
         .build();
+  }
+
+  static String escapeUnpairedSurrogates(String text) {
+    int i = io.tributary.transforms.json.JsonFields.unpairedSurrogate(text);
+    if (i < 0) {
+      return text;
+    }
+    StringBuilder b = new StringBuilder(text.length() + 8);
+    for (int k = 0; k < text.length(); k++) {
+      char c = text.charAt(k);
+      if (Character.isHighSurrogate(c) && k + 1 < text.length() && Character.isLowSurrogate(text.charAt(k + 1))) {
+        b.append(c).append(text.charAt(++k));
+      } else if (Character.isSurrogate(c)) {
+        b.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) c));
+      } else {
+        b.append(c);
+      }
+    }
+    return b.toString();
   }
 }

@@ -127,22 +127,31 @@ public final class JsonFields {
    * ({@code "\ud800"}), which has no UTF-8 encoding: as a key it would turn into '?' and merge
    * with other keys, so it is an error naming the field and the position.
    */
-  static String wellFormed(String text, String field) throws InvalidRecordException {
+  public static String wellFormed(String text, String field) throws InvalidRecordException {
+    int i = unpairedSurrogate(text);
+    if (i >= 0) {
+      throw new InvalidRecordException(
+          String.format(
+              java.util.Locale.ROOT,
+              "field '%s' holds an unpaired surrogate \\u%04x at character %d",
+              field,
+              (int) text.charAt(i),
+              i));
+    }
+    return text;
+  }
+
+  /** The index of the first unpaired surrogate of {@code text} (no UTF-8 encoding), or -1. */
+  public static int unpairedSurrogate(String text) {
     for (int i = 0; i < text.length(); i++) {
       char c = text.charAt(i);
       if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
         i++;
       } else if (Character.isSurrogate(c)) {
-        throw new InvalidRecordException(
-            String.format(
-                java.util.Locale.ROOT,
-                "field '%s' holds an unpaired surrogate \\u%04x at character %d",
-                field,
-                (int) c,
-                i));
+        return i;
       }
     }
-    return text;
+    return -1;
   }
 
   /** An integer field that must be present and fit in a long. */
