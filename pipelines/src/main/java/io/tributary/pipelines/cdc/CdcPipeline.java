@@ -44,6 +44,7 @@ import org.apache.beam.sdk.transforms.WithFailures;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.joda.time.Duration;
 
 /**
  * The cdc pipeline: Debezium change events in; a Parquet changelog lake, a fenced Redis cache of
@@ -158,7 +159,11 @@ public final class CdcPipeline {
             .apply("LakeRows", Flatten.pCollections())
             .apply(
                 "Lake",
-                LakeSink.write(options.getLakePath()).withWindow(Durations.parse(options.getLakeWindow())))
+                LakeSink.write(options.getLakePath())
+                    .withWindow(Durations.parse(options.getLakeWindow()))
+                    // A change committed up to the source's delay before the records read with it
+                    // is written to a further file of its window, not dropped.
+                    .withAllowedLateness(Durations.parse(options.getMaxInputDelay())))
             .failures();
     PCollection<Failure> cacheFailures =
         routed
@@ -225,7 +230,8 @@ public final class CdcPipeline {
       changeLists.add(
           readings
               .output()
-              .apply("AggregateReadings", EventStreams.aggregateReadings())
+              // Readings up to the source's delay behind the records read with them revise their minute.
+              .apply("AggregateReadings", EventStreams.aggregateReadings().withAllowedLateness(sensorLateness(options)))
               .apply("AggregatesAsChanges", EventStreams.aggregatesAsChanges(SENSORS_STREAM)));
       failureLists.add(readings.failures());
     }
@@ -253,6 +259,12 @@ public final class CdcPipeline {
     // 4. Every failure, with its payload and reason, to the dead-letter sink.
     Sinks.failures(PCollectionList.of(failureLists), routes, options);
     return pipeline;
+  }
+
+  /** The sensor aggregates' allowed lateness: the source's delay, at least the default minute. */
+  static Duration sensorLateness(CdcOptions options) {
+    Duration delay = Durations.parse(options.getMaxInputDelay());
+    return delay.isLongerThan(Duration.standardMinutes(1)) ? delay : Duration.standardMinutes(1);
   }
 
   /** Parses the arguments, builds the pipeline and runs it to completion. */

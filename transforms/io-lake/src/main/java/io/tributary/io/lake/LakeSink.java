@@ -39,6 +39,8 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.transforms.WithFailures;
 import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.transforms.windowing.AfterPane;
+import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
 import org.apache.beam.sdk.transforms.windowing.FixedWindows;
 import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
 import org.apache.beam.sdk.transforms.windowing.Window;
@@ -102,6 +104,7 @@ public abstract class LakeSink
     return new AutoValue_LakeSink.Builder()
         .setDirectory(directory)
         .setWindow(Duration.standardMinutes(5))
+        .setAllowedLateness(Duration.ZERO)
         .setShards(1)
         .build();
   }
@@ -109,6 +112,8 @@ public abstract class LakeSink
   abstract String getDirectory();
 
   abstract Duration getWindow();
+
+  abstract Duration getAllowedLateness();
 
   abstract int getShards();
 
@@ -120,6 +125,8 @@ public abstract class LakeSink
 
     abstract Builder setWindow(Duration d);
 
+    abstract Builder setAllowedLateness(Duration d);
+
     abstract Builder setShards(int n);
 
     abstract LakeSink build();
@@ -128,6 +135,16 @@ public abstract class LakeSink
   /** How much commit time one file covers (default 5 minutes). */
   public LakeSink withWindow(Duration window) {
     return toBuilder().setWindow(window).build();
+  }
+
+  /**
+   * How far behind the watermark a row's commit time may be and still be written (default 0):
+   * each late row of a window goes to a further file of that window (its pane index in the name),
+   * nothing is rewritten. Set it to the source's delay: a row committed before the records read
+   * beside it (an outage of the capture, a replay) is late by that much.
+   */
+  public LakeSink withAllowedLateness(Duration lateness) {
+    return toBuilder().setAllowedLateness(lateness).build();
   }
 
   /** Files per partition, schema version and window (default 1). */
@@ -143,6 +160,9 @@ public abstract class LakeSink
     if (getShards() <= 0) {
       throw new IllegalArgumentException("LakeSink: shards must be positive, got " + getShards());
     }
+    if (getAllowedLateness().isShorterThan(Duration.ZERO)) {
+      throw new IllegalArgumentException("LakeSink: allowed lateness must not be negative, got " + getAllowedLateness());
+    }
     PCollectionTuple checked =
         input.apply(
             "CheckRows",
@@ -151,7 +171,12 @@ public abstract class LakeSink
     WriteFilesResult<LakeRow> written = checked
         .get(WRITABLE)
         .setCoder(ProtoCoder.of(LakeRow.class))
-        .apply("Window", Window.into(FixedWindows.of(getWindow())))
+        .apply(
+            "Window",
+            Window.<LakeRow>into(FixedWindows.of(getWindow()))
+                .triggering(AfterWatermark.pastEndOfWindow().withLateFirings(AfterPane.elementCountAtLeast(1)))
+                .withAllowedLateness(getAllowedLateness())
+                .discardingFiredPanes())
         .apply(
             "WriteParquet",
             FileIO.<LakeRow, LakeRow>writeDynamic()
@@ -233,6 +258,7 @@ public abstract class LakeSink
     builder
         .add(DisplayData.item("directory", getDirectory()))
         .add(DisplayData.item("window", getWindow()))
+        .add(DisplayData.item("allowedLateness", getAllowedLateness()))
         .add(DisplayData.item("shards", getShards()));
   }
 

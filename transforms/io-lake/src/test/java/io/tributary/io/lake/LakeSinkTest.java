@@ -194,4 +194,37 @@ class LakeSinkTest {
         product.getSchema().getField("updated_at").schema().getTypes().get(1).getLogicalType().getName(),
         is("local-timestamp-micros"));
   }
+
+  /**
+   * A row committed before the watermark passed its window's end is written, within the allowed
+   * lateness, to a further file of that window (pane 1); the on-time file keeps its rows.
+   */
+  @Test
+  void aLateRowWithinTheAllowedLatenessGoesToAFurtherFileOfItsWindow(TestPipeline p, @TempDir Path dir) throws Exception {
+    ChangeEvent create = Fixtures.change("doc/postgresql/customers-create.schemas.json");
+    LakeRow onTime = CdcRouting.lakeRow(customer(create, 1, "a@x.org", BASE + 60_000L, ChangeEvent.Op.CREATE), "customers");
+    LakeRow alsoOnTime = CdcRouting.lakeRow(customer(create, 2, "b@x.org", BASE + 120_000L, ChangeEvent.Op.CREATE), "customers");
+    LakeRow late = CdcRouting.lakeRow(customer(create, 3, "c@x.org", BASE + 180_000L, ChangeEvent.Op.UPDATE), "customers");
+    org.apache.beam.sdk.testing.TestStream<LakeRow> stream =
+        org.apache.beam.sdk.testing.TestStream.create(ProtoCoder.of(LakeRow.class))
+            .addElements(TimestampedValue.of(onTime, new Instant(BASE + 60_000L)), TimestampedValue.of(alsoOnTime, new Instant(BASE + 120_000L)))
+            // Past the end of the 10-minute window [BASE, BASE + 10 min), within 30 minutes of it.
+            .advanceWatermarkTo(new Instant(BASE + 25 * 60_000L))
+            .addElements(TimestampedValue.of(late, new Instant(BASE + 180_000L)))
+            .advanceWatermarkToInfinity();
+    p.apply(stream)
+        .apply(LakeSink.write(dir.toString()).withWindow(Duration.standardMinutes(10)).withAllowedLateness(Duration.standardMinutes(30)));
+    p.run().waitUntilFinish();
+
+    Map<String, List<GenericRecord>> files = readAll(dir);
+    Map<String, List<String>> idsByPane = new TreeMap<>();
+    files.forEach((f, records) -> {
+      // part-<schema version>-<window start>-<pane>-<shard>-of-<n>.parquet
+      String[] parts = f.substring(f.lastIndexOf('/') + 1).split("-");
+      String pane = parts[parts.length - 4];
+      records.forEach(r -> idsByPane.computeIfAbsent(pane, k -> new ArrayList<>()).add(r.get("id").toString()));
+    });
+    idsByPane.values().forEach(ids -> ids.sort(null));
+    assertThat(idsByPane.toString(), idsByPane, is(Map.of("0", List.of("1", "2"), "1", List.of("3"))));
+  }
 }
