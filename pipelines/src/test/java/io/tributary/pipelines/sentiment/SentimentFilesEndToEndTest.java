@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The whole sentiment pipeline as a user runs it, on the Direct runner with the finance layer (no
+ * The whole sentiment pipeline as a user runs it, on the Direct runner with the finance model (no
  * CoreNLP model, to stay fast): CSV headlines in, JSON lines out, bad lines in the dead-letter
  * files with their reasons.
  */
@@ -72,7 +72,7 @@ class SentimentFilesEndToEndTest {
     assertEquals(2, Counters.attempted(result, Sentiment.METRICS_NAMESPACE, "parseFailed"), "parseFailed counter");
     assertEquals(1, Counters.attempted(result, Sentiment.METRICS_NAMESPACE, "csvHeaders"), "csvHeaders counter");
 
-    // Every headline is one mention of the generator's ticker; the finance layer gets its label right.
+    // Every headline is one mention of the generator's ticker; the finance model gets its label right.
     List<ScoredMention> mentions = new ArrayList<>();
     for (String json : readLines(dir.resolve("out/mentions"))) {
       ScoredMention.Builder b = ScoredMention.newBuilder();

@@ -178,8 +178,8 @@ public final class Sentiment {
    * itemsWithoutTicker}).
    *
    * <p><b>Limits.</b> A text longer than {@code maxTextChars} is cut at the last whitespace before
-   * the limit and scored (counter {@code truncated}); a sentence longer than the parser's limit is
-   * scored by the finance layer alone ({@code unparsedSentences}). A text CoreNLP fails on goes to
+   * the limit and scored (counter {@code truncated}); with a CoreNLP method, a sentence longer than
+   * the parser's limit is scored by the finance model alone ({@code unparsedSentences}). A text CoreNLP fails on goes to
    * the failure output (step {@value #STEP}) as JSON with the reason; nothing is dropped silently.
    */
   @AutoValue

@@ -58,7 +58,7 @@ class ScoreTest {
             // No ticker before it: the text's given ticker.
             expected(tagged, 0, "n2", "TSLA"),
             expected(tagged, 1, "n2", "TSLA"));
-    assertThat("the finance layer reads the stock model's blind spot as positive", want.get(1).getLabel(), is(Label.POSITIVE));
+    assertThat("the finance model reads the stock model's blind spot as positive", want.get(1).getLabel(), is(Label.POSITIVE));
     // Scored twice in one pipeline (other instances, threads, and on Flink another JVM part).
     for (String run : List.of("first", "second")) {
       WithFailures.Result<PCollection<ScoredMention>, Failure> scored =
