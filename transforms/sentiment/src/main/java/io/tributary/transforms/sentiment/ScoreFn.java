@@ -6,11 +6,12 @@ import io.tributary.proto.sentiment.TextItem;
 import io.tributary.transforms.errors.Failures;
 import java.util.ArrayList;
 import java.util.List;
-import org.checkerframework.checker.nullness.qual.Nullable;
+import java.util.Map;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.values.TupleTag;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /** Scores the sentences of a text and attributes them to tickers. */
 final class ScoreFn extends DoFn<TextItem, ScoredMention> {
@@ -85,7 +86,8 @@ final class ScoreFn extends DoFn<TextItem, ScoredMention> {
     List<String> carried = item.getTickersList();
     for (CoreNlpPipelines.Sentence sentence : CoreNlpPipelines.annotate(coreNlp, text)) {
       sentences.inc();
-      List<String> tickers = dictionary.find(sentence.text());
+      Map<String, Integer> named = dictionary.mentions(sentence.text());
+      List<String> tickers = new ArrayList<>(named.keySet());
       if (tickers.isEmpty()) {
         tickers = carried;
       } else {
@@ -98,14 +100,29 @@ final class ScoreFn extends DoFn<TextItem, ScoredMention> {
       if (method.usesCoreNlp() && !sentence.scored()) {
         unparsed.inc();
       }
-      ScoredMention.Builder mention = Sentiment.scoreSentence(method, model, sentence.text(), sentence.probabilities());
-      mention
-          .setItemId(item.getId())
-          .setSentenceIndex(sentence.index())
-          .setPublishedMillis(item.getPublishedMillis())
-          .setSource(item.getSource());
+      // Tickers on both sides of a contrast are scored on their own clauses (not with CoreNLP alone,
+      // whose probabilities are the sentence's).
+      Map<String, String> clauses = method == FinanceScorer.Method.CORENLP ? Map.of() : Clauses.ofTickers(sentence.text(), named);
+      ScoredMention.Builder whole = null;
       for (String ticker : tickers) {
-        out.add(mention.setTicker(ticker).build());
+        String clause = clauses.get(ticker);
+        ScoredMention.Builder mention;
+        if (clause == null) {
+          if (whole == null) {
+            whole = Sentiment.scoreSentence(method, model, sentence.text(), sentence.probabilities());
+          }
+          mention = whole;
+        } else {
+          mention = Sentiment.scoreSentence(method, model, clause, sentence.probabilities()).setSentence(sentence.text());
+        }
+        out.add(
+            mention
+                .setItemId(item.getId())
+                .setSentenceIndex(sentence.index())
+                .setPublishedMillis(item.getPublishedMillis())
+                .setSource(item.getSource())
+                .setTicker(ticker)
+                .build());
       }
     }
     return out;

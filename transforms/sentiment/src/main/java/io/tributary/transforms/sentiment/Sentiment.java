@@ -174,7 +174,8 @@ public final class Sentiment {
    * nearest preceding sentence that does ("Apple beat estimates. Shares rose 4%." gives both
    * sentences to AAPL); if no sentence before it mentions one, to the tickers the text was tagged
    * with ({@link TextItem#getTickersList()}); otherwise to none (counter {@code
-   * unattributedSentences}). A text with no attributed sentence yields nothing (counter {@code
+   * unattributedSentences}). Tickers named on both sides of a contrast ("Apple beat estimates while
+   * Microsoft missed") are scored on their own clauses; the mention keeps the whole sentence. A text with no attributed sentence yields nothing (counter {@code
    * itemsWithoutTicker}).
    *
    * <p><b>Limits.</b> A text longer than {@code maxTextChars} is cut at the last whitespace before

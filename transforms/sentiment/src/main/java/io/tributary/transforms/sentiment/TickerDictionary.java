@@ -12,7 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -139,6 +139,11 @@ public final class TickerDictionary implements Serializable {
 
   /** The tickers {@code sentence} mentions, upper case, in order of first mention. */
   public List<String> find(String sentence) {
+    return new ArrayList<>(mentions(sentence).keySet());
+  }
+
+  /** The tickers {@code sentence} mentions, in order of first mention, each with that position. */
+  public Map<String, Integer> mentions(String sentence) {
     // Position of first mention -> ticker; a ticker keeps its earliest position.
     TreeMap<Integer, String> found = new TreeMap<>();
     Matcher m = CASHTAG.matcher(sentence);
@@ -159,7 +164,9 @@ public final class TickerDictionary implements Serializable {
         }
       }
     }
-    return new ArrayList<>(new LinkedHashSet<>(found.values()));
+    Map<String, Integer> first = new LinkedHashMap<>();
+    found.forEach((at, ticker) -> first.putIfAbsent(ticker, at));
+    return first;
   }
 
   /** True when most letters of the sentence are capitals (and there are enough to tell). */
