@@ -90,15 +90,9 @@ class CdcStreamsIT {
         new ArrayList<>(
             List.of(
                 "--runner=" + runner,
-                "--source=kafka",
-                "--kafkaBootstrapServers=" + Services.kafkaBootstrap(),
-                "--inputTopic=" + db,
                 "--logTopics=" + logs,
                 "--sensorTopics=" + sensors,
-                "--inputOffsetReset=earliest",
                 "--maxInputDelay=10m",
-                // Per input: each of the three reads stops after as many records.
-                "--maxInputRecords=" + RECORDS,
                 "--lakePath=" + lake,
                 "--redisHost=" + Services.redisHost(),
                 "--redisPort=" + Services.redisPort(),
@@ -107,6 +101,8 @@ class CdcStreamsIT {
                 "--sink=none",
                 "--deadLetter=files",
                 "--deadLetterPath=" + dead));
+    // Each of the three reads stops after as many records.
+    args.addAll(Kafka.boundedSourceArgs(db, RECORDS));
     if (runner.equals("FlinkRunner")) {
       args.addAll(List.of("--flinkMaster=[local]", "--parallelism=2"));
     }

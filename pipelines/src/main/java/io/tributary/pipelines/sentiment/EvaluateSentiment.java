@@ -68,7 +68,14 @@ public final class EvaluateSentiment {
   private EvaluateSentiment() {}
 
   /** One labelled text of a corpus. */
-  record Example(String corpus, String text, int label, boolean heldOut) {}
+  record Example(String corpus, String text, int label, boolean heldOut, boolean validation) {
+    /** A labelled text, its parts decided by the SHA-256 of its UTF-8 content (one digest). */
+    static Example of(String corpus, String text, int label) {
+      byte[] digest = sha256(text);
+      // First byte below 52: held out (a fifth); second byte below 64: the tuning part's validation quarter.
+      return new Example(corpus, text, label, (digest[0] & 0xff) < 52, (digest[1] & 0xff) < 64);
+    }
+  }
 
   /** A labelled corpus. */
   record Corpus(String name, List<Example> examples) {
@@ -82,12 +89,12 @@ public final class EvaluateSentiment {
 
     /** The validation fold of the tuning part (about a quarter), for choosing a configuration. */
     List<Example> validation() {
-      return examples.stream().filter(e -> !e.heldOut() && validationFold(e.text())).toList();
+      return examples.stream().filter(e -> !e.heldOut() && e.validation()).toList();
     }
 
     /** The tuning part without its validation fold. */
     List<Example> training() {
-      return examples.stream().filter(e -> !e.heldOut() && !validationFold(e.text())).toList();
+      return examples.stream().filter(e -> !e.heldOut() && !e.validation()).toList();
     }
   }
 
@@ -490,16 +497,6 @@ public final class EvaluateSentiment {
     return (f1(m, 0) + f1(m, 1) + f1(m, 2)) / 3;
   }
 
-  /** True when the second byte of SHA-256(UTF-8 text) is below 64: a quarter of the tuning part. */
-  static boolean validationFold(String text) {
-    return (sha256(text)[1] & 0xff) < 64;
-  }
-
-  /** True when the first byte of SHA-256(UTF-8 text) is below 52: the held-out fifth. */
-  static boolean heldOut(String text) {
-    return (sha256(text)[0] & 0xff) < 52;
-  }
-
   private static byte[] sha256(String text) {
     try {
       return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
@@ -532,7 +529,7 @@ public final class EvaluateSentiment {
         if (row.length != 2 || label < 0) {
           throw new IllegalArgumentException("expected label,content with a label in " + List.of(LABELS));
         }
-        out.add(new Example("PhraseBank", row[1], label, heldOut(row[1])));
+        out.add(Example.of("PhraseBank", row[1], label));
         return true;
       });
     }
@@ -549,7 +546,7 @@ public final class EvaluateSentiment {
         if (!l.equals("0") && !l.equals("1") && !l.equals("2")) {
           throw new IllegalArgumentException("expected text,label with label 0 (bearish), 1 (bullish) or 2 (neutral)");
         }
-        out.add(new Example("tweets", row[0], classes[Integer.parseInt(l)], heldOut(row[0])));
+        out.add(Example.of("tweets", row[0], classes[Integer.parseInt(l)]));
         return true;
       });
     }

@@ -89,12 +89,15 @@ public final class FinanceFeatures {
   /** Sparse features: names and values, in the order found (a name may repeat; values add). */
   public static final class Vector {
     private final List<String> names = new ArrayList<>();
-    private final List<Double> values = new ArrayList<>();
+    private double[] values = new double[16];
 
     void add(String name, double value) {
       if (value != 0) {
+        if (names.size() == values.length) {
+          values = Arrays.copyOf(values, values.length * 2);
+        }
+        values[names.size()] = value;
         names.add(name);
-        values.add(value);
       }
     }
 
@@ -107,7 +110,7 @@ public final class FinanceFeatures {
     }
 
     public double value(int i) {
-      return values.get(i);
+      return values[i];
     }
 
     /** The features of these groups only (and the bias). */
@@ -116,7 +119,7 @@ public final class FinanceFeatures {
       for (int i = 0; i < names.size(); i++) {
         String name = names.get(i);
         if (name.equals("bias") || groups.contains(Group.of(name))) {
-          out.add(name, values.get(i));
+          out.add(name, values[i]);
         }
       }
       return out;
@@ -127,7 +130,7 @@ public final class FinanceFeatures {
       double sum = 0;
       for (int i = 0; i < names.size(); i++) {
         if (names.get(i).equals(name)) {
-          sum += values.get(i);
+          sum += values[i];
         }
       }
       return sum;
@@ -137,7 +140,7 @@ public final class FinanceFeatures {
     public String toString() {
       StringBuilder b = new StringBuilder("{");
       for (int i = 0; i < names.size(); i++) {
-        b.append(i == 0 ? "" : ", ").append(names.get(i)).append('=').append(values.get(i));
+        b.append(i == 0 ? "" : ", ").append(names.get(i)).append('=').append(values[i]);
       }
       return b.append('}').toString();
     }
@@ -269,7 +272,8 @@ public final class FinanceFeatures {
   public static Vector of(String sentence, Set<Group> groups) {
     Vector v = new Vector();
     v.add("bias", 1);
-    String lower = sentence.toLowerCase(Locale.ROOT).replace('’', '\'');
+    // Lower case, links removed: what the word and grammar features read.
+    String lower = URL.matcher(sentence.toLowerCase(Locale.ROOT).replace('’', '\'')).replaceAll(" ").trim();
     double[] evidence = new double[2];
     if (groups.contains(Group.RULES)) {
       FinanceLexicon.Evidence e = FinanceLexicon.evidence(sentence);
@@ -345,8 +349,7 @@ public final class FinanceFeatures {
     v.add("cat:constraining", Math.min(constraining, 3));
   }
 
-  private static double[] grammar(String lower, Vector v) {
-    String text = URL.matcher(lower).replaceAll(" ").trim();
+  private static double[] grammar(String text, Vector v) {
     double pos = 0;
     double neg = 0;
     boolean down = ANALYST_DOWN.matcher(text).find() || STANCE_DOWN.matcher(text).find();
@@ -428,9 +431,9 @@ public final class FinanceFeatures {
     return token;
   }
 
-  /** The lower-case word tokens of a text, links removed. */
+  /** The word tokens of a lower-case text whose links are removed. */
   static List<String> wordTokens(String lower) {
-    return FinanceLexicon.tokens(WORD_TOKEN.matcher(URL.matcher(lower).replaceAll(" ")));
+    return FinanceLexicon.tokens(WORD_TOKEN.matcher(lower));
   }
 
   private static Map<String, Integer> loadAfinn() {

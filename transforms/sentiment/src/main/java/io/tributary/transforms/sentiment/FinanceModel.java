@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
@@ -99,9 +100,9 @@ public final class FinanceModel implements Serializable {
     return m;
   }
 
-  /** The feature groups this model reads. */
+  /** The feature groups this model reads (unmodifiable). */
   public Set<FinanceFeatures.Group> groups() {
-    return EnumSet.copyOf(groups.isEmpty() ? EnumSet.noneOf(FinanceFeatures.Group.class) : groups);
+    return Collections.unmodifiableSet(groups);
   }
 
   /** The number of weighted features. */

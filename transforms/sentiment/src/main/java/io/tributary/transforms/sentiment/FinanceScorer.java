@@ -30,8 +30,8 @@ public final class FinanceScorer {
   }
 
   /**
-   * The exponent of CoreNLP's probabilities in {@link Method#COMBINED}; chosen on tuning texts of
-   * both corpora by {@code sentiment-eval --coreNlp --tune} (the best of 0, 0.25, ..., 2).
+   * The exponent of CoreNLP's probabilities in {@link Method#COMBINED}: the best of 0, 0.25, ...,
+   * 2 on tuning texts of both corpora, as {@code sentiment-eval --coreNlp} prints it.
    */
   public static final double COMBINED_CORENLP_WEIGHT = 0.25;
 
