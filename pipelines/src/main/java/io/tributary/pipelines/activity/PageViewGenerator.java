@@ -2,10 +2,10 @@ package io.tributary.pipelines.activity;
 
 import io.tributary.pipelines.io.Synthetic;
 import io.tributary.proto.activity.PageView;
+import io.tributary.transforms.coders.MessageCoder;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.apache.beam.sdk.coders.Coder;
-import org.apache.beam.sdk.extensions.protobuf.ProtoCoder;
 
 /**
  * Synthetic web traffic made of visits, as a pure function of (seed, index).
@@ -117,7 +117,7 @@ public final class PageViewGenerator implements Synthetic.Generator<PageView> {
 
   @Override
   public Coder<PageView> coder() {
-    return ProtoCoder.of(PageView.class);
+    return MessageCoder.of(PageView.class);
   }
 
   /** View number {@code index}. */

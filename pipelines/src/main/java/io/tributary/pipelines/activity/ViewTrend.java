@@ -2,8 +2,8 @@ package io.tributary.pipelines.activity;
 
 import io.tributary.proto.activity.PageView;
 import io.tributary.proto.activity.ViewCount;
+import io.tributary.transforms.coders.MessageCoder;
 import io.tributary.transforms.window.Panes;
-import org.apache.beam.sdk.extensions.protobuf.ProtoCoder;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -41,7 +41,7 @@ final class ViewTrend extends PTransform<PCollection<PageView>, PCollection<View
                 .accumulatingFiredPanes())
         .apply("Count", Combine.globally(Count.<PageView>combineFn()).withoutDefaults())
         .apply("Stamp", ParDo.of(new StampFn()))
-        .setCoder(ProtoCoder.of(ViewCount.class));
+        .setCoder(MessageCoder.of(ViewCount.class));
   }
 
   static final class StampFn extends DoFn<Long, ViewCount> {

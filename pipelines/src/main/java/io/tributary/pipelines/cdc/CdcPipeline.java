@@ -21,6 +21,7 @@ import io.tributary.transforms.cdc.CdcRules;
 import io.tributary.transforms.cdc.DebeziumChanges;
 import io.tributary.transforms.cdc.EventStreams;
 import io.tributary.transforms.cdc.capture.DebeziumCapture;
+import io.tributary.transforms.coders.MessageCoder;
 import io.tributary.transforms.values.Values;
 import java.io.IOException;
 import java.io.InputStream;
@@ -33,7 +34,6 @@ import java.util.Locale;
 import java.util.Set;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.extensions.protobuf.ProtoCoder;
 import org.apache.beam.sdk.io.kafka.KafkaIO;
 import org.apache.beam.sdk.io.kafka.KafkaRecord;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
@@ -343,7 +343,7 @@ public final class CdcPipeline {
     return pipeline
         .apply(name, kafkaRead(options, pattern))
         .apply(name + "AsConnectRecords", ParDo.of(new ToConnectRecordFn()))
-        .setCoder(ProtoCoder.of(ConnectRecord.class));
+        .setCoder(MessageCoder.of(ConnectRecord.class));
   }
 
   /** A Kafka record as a ConnectRecord; null key or value stays absent (tombstones). */

@@ -6,12 +6,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.ByteString;
 import io.tributary.pipelines.io.Synthetic;
 import io.tributary.proto.cdc.ConnectRecord;
+import io.tributary.transforms.coders.MessageCoder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import org.apache.beam.sdk.coders.Coder;
-import org.apache.beam.sdk.extensions.protobuf.ProtoCoder;
 
 /**
  * Debezium change events of five microservice databases as Kafka Connect JSON records (schemas
@@ -80,7 +80,7 @@ public final class ChangeGenerator implements Synthetic.Generator<ConnectRecord>
 
   @Override
   public Coder<ConnectRecord> coder() {
-    return ProtoCoder.of(ConnectRecord.class);
+    return MessageCoder.of(ConnectRecord.class);
   }
 
   /** The service of change {@code index}. */

@@ -2,9 +2,9 @@ package io.tributary.pipelines.fraud;
 
 import io.tributary.pipelines.io.Synthetic;
 import io.tributary.proto.fraud.Transaction;
+import io.tributary.transforms.coders.MessageCoder;
 import java.util.SplittableRandom;
 import org.apache.beam.sdk.coders.Coder;
-import org.apache.beam.sdk.extensions.protobuf.ProtoCoder;
 
 /**
  * Card transactions as a pure function of (seed, index), with injected fraud whose ids are known.
@@ -68,7 +68,7 @@ public final class TransactionGenerator implements Synthetic.Generator<Transacti
 
   @Override
   public Coder<Transaction> coder() {
-    return ProtoCoder.of(Transaction.class);
+    return MessageCoder.of(Transaction.class);
   }
 
   /** Whether transaction {@code index} is injected fraud. */

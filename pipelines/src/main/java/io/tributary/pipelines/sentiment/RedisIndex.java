@@ -6,9 +6,9 @@ import io.tributary.proto.common.Failure;
 import io.tributary.proto.sentiment.TickerWindow;
 import io.tributary.proto.sinks.LatestUpsert;
 import io.tributary.proto.sinks.RedisMutation;
+import io.tributary.transforms.coders.MessageCoder;
 import io.tributary.transforms.values.Values;
 import java.util.Locale;
-import org.apache.beam.sdk.extensions.protobuf.ProtoCoder;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -73,7 +73,7 @@ final class RedisIndex {
     public PCollection<Failure> expand(PCollection<TickerWindow> windows) {
       return windows
           .apply("ToLatestUpserts", ParDo.of(new ToMutationFn()))
-          .setCoder(ProtoCoder.of(RedisMutation.class))
+          .setCoder(MessageCoder.of(RedisMutation.class))
           .apply("WriteRedis", RedisSink.write(settings).withKeyPrefix(prefix));
     }
   }

@@ -11,6 +11,7 @@ import io.tributary.proto.sentiment.ScoredMention;
 import io.tributary.proto.sentiment.ShiftAlert;
 import io.tributary.proto.sentiment.TextItem;
 import io.tributary.proto.sentiment.TickerWindow;
+import io.tributary.transforms.coders.MessageCoder;
 import io.tributary.transforms.errors.Failures;
 import io.tributary.transforms.sentiment.CoreNlpPipelines;
 import io.tributary.transforms.sentiment.FinanceModel;
@@ -24,7 +25,6 @@ import java.util.Locale;
 import java.util.Set;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.extensions.protobuf.ProtoCoder;
 import org.apache.beam.sdk.io.GenerateSequence;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.Create;
@@ -218,7 +218,7 @@ public final class SentimentPipeline {
     return pipeline
         .apply("Indexes", indexes)
         .apply("Headlines", ParDo.of(new HeadlineFn(generator, options.getMaxEvents() > 0)))
-        .setCoder(ProtoCoder.of(TextItem.class));
+        .setCoder(MessageCoder.of(TextItem.class));
   }
 
   /** Headline i at its scheduled time (bounded) or at the time it is generated (paced). */

@@ -12,8 +12,8 @@ import io.tributary.proto.sinks.RedisMutation;
 import io.tributary.proto.values.Column;
 import io.tributary.proto.values.ColumnSchema;
 import io.tributary.proto.values.Value;
+import io.tributary.transforms.coders.MessageCoder;
 import io.tributary.transforms.values.Values;
-import org.apache.beam.sdk.extensions.protobuf.ProtoCoder;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -118,7 +118,7 @@ public final class FeatureStore {
     public PCollection<Failure> expand(PCollection<FeatureRow> input) {
       return input
           .apply("ToRedisMutations", ParDo.of(new ToMutationFn(getKeyPrefix(), getTtl().getMillis())))
-          .setCoder(ProtoCoder.of(RedisMutation.class))
+          .setCoder(MessageCoder.of(RedisMutation.class))
           .apply("WriteRedis", RedisSink.write(getSettings()));
     }
 
@@ -162,7 +162,7 @@ public final class FeatureStore {
   static final class ToLake extends PTransform<PCollection<FeatureRow>, PCollection<LakeRow>> {
     @Override
     public PCollection<LakeRow> expand(PCollection<FeatureRow> input) {
-      return input.apply("FeaturesToLakeRows", ParDo.of(new ToLakeFn())).setCoder(ProtoCoder.of(LakeRow.class));
+      return input.apply("FeaturesToLakeRows", ParDo.of(new ToLakeFn())).setCoder(MessageCoder.of(LakeRow.class));
     }
   }
 

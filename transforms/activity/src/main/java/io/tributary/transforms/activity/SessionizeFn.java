@@ -4,6 +4,7 @@ import io.tributary.proto.activity.PageView;
 import io.tributary.proto.activity.SessionSummary;
 import io.tributary.proto.common.Failure;
 import io.tributary.proto.common.Pane;
+import io.tributary.transforms.coders.MessageCoder;
 import io.tributary.transforms.errors.Failures;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -12,7 +13,6 @@ import java.util.Map;
 import org.apache.beam.sdk.coders.ListCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarLongCoder;
-import org.apache.beam.sdk.extensions.protobuf.ProtoCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.state.MapState;
@@ -61,7 +61,7 @@ final class SessionizeFn extends DoFn<KV<Integer, PageView>, SessionSummary> {
 
   @StateId("sessions")
   private final StateSpec<MapState<String, List<SessionSummary>>> sessionsSpec =
-      StateSpecs.map(StringUtf8Coder.of(), ListCoder.of(ProtoCoder.of(SessionSummary.class)));
+      StateSpecs.map(StringUtf8Coder.of(), ListCoder.of(MessageCoder.of(SessionSummary.class)));
 
   @StateId("horizon")
   private final StateSpec<MapState<String, Long>> horizonSpec =

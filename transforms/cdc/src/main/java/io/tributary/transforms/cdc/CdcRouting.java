@@ -10,6 +10,7 @@ import io.tributary.proto.sinks.FeatureRow;
 import io.tributary.proto.sinks.LakeRow;
 import io.tributary.proto.sinks.RedisMutation;
 import io.tributary.proto.values.Column;
+import io.tributary.transforms.coders.MessageCoder;
 import io.tributary.transforms.errors.Failures;
 import io.tributary.transforms.values.Values;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.extensions.protobuf.ProtoCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -95,9 +95,9 @@ public final class CdcRouting {
               "Route",
               ParDo.of(new RouteFn(rules, lake, cache, features, failures))
                   .withOutputTags(lake, TupleTagList.of(cache).and(features).and(failures)));
-      out.get(lake).setCoder(ProtoCoder.of(LakeRow.class));
-      out.get(cache).setCoder(ProtoCoder.of(RedisMutation.class));
-      out.get(features).setCoder(ProtoCoder.of(FeatureRow.class));
+      out.get(lake).setCoder(MessageCoder.of(LakeRow.class));
+      out.get(cache).setCoder(MessageCoder.of(RedisMutation.class));
+      out.get(features).setCoder(MessageCoder.of(FeatureRow.class));
       out.get(failures).setCoder(Failures.coder());
       return new Routed(
           input.getPipeline(), out.get(lake), out.get(cache), out.get(features), out.get(failures));

@@ -4,8 +4,8 @@ import com.google.auto.value.AutoValue;
 import io.tributary.proto.cdc.ChangeEvent;
 import io.tributary.proto.cdc.ConnectRecord;
 import io.tributary.proto.common.Failure;
+import io.tributary.transforms.coders.MessageCoder;
 import io.tributary.transforms.errors.Failures;
-import org.apache.beam.sdk.extensions.protobuf.ProtoCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -113,7 +113,7 @@ public final class DebeziumChanges {
               "Parse",
               ParDo.of(new ParseFn(getMaxPayloadBytes(), getEmitTombstones(), parsed, failed))
                   .withOutputTags(parsed, TupleTagList.of(failed)));
-      results.get(parsed).setCoder(ProtoCoder.of(ChangeEvent.class));
+      results.get(parsed).setCoder(MessageCoder.of(ChangeEvent.class));
       results.get(failed).setCoder(Failures.coder());
       return WithFailures.Result.of(results, parsed, failed);
     }

@@ -12,6 +12,7 @@ import io.tributary.proto.values.ColumnSchema;
 import io.tributary.proto.values.Row;
 import io.tributary.proto.values.SourcePosition;
 import io.tributary.proto.values.Timestamp;
+import io.tributary.transforms.coders.MessageCoder;
 import io.tributary.transforms.json.ParseJson;
 import io.tributary.transforms.values.Values;
 import java.io.Serializable;
@@ -20,7 +21,6 @@ import java.util.List;
 import java.util.Locale;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
-import org.apache.beam.sdk.extensions.protobuf.ProtoCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.Combine;
@@ -149,7 +149,7 @@ public final class EventStreams {
               MapElements.into(
                       new TypeDescriptor<KV<String, SensorReading>>() {})
                   .via(r -> KV.of(r.getDeviceId() + "\u0000" + r.getMetric(), r)))
-          .setCoder(KvCoder.of(StringUtf8Coder.of(), ProtoCoder.of(SensorReading.class)))
+          .setCoder(KvCoder.of(StringUtf8Coder.of(), MessageCoder.of(SensorReading.class)))
           .apply(
               "Window",
               Window.<KV<String, SensorReading>>into(FixedWindows.of(size))
@@ -161,7 +161,7 @@ public final class EventStreams {
                   .accumulatingFiredPanes())
           .apply("Stats", Combine.perKey(new StatsFn()))
           .apply("ToAggregate", ParDo.of(new ToAggregateFn()))
-          .setCoder(ProtoCoder.of(SensorAggregate.class));
+          .setCoder(MessageCoder.of(SensorAggregate.class));
     }
 
     @Override
@@ -233,14 +233,14 @@ public final class EventStreams {
     public org.apache.beam.sdk.coders.Coder<SensorAggregate> getAccumulatorCoder(
         org.apache.beam.sdk.coders.CoderRegistry registry,
         org.apache.beam.sdk.coders.Coder<SensorReading> inputCoder) {
-      return ProtoCoder.of(SensorAggregate.class);
+      return MessageCoder.of(SensorAggregate.class);
     }
 
     @Override
     public org.apache.beam.sdk.coders.Coder<SensorAggregate> getDefaultOutputCoder(
         org.apache.beam.sdk.coders.CoderRegistry registry,
         org.apache.beam.sdk.coders.Coder<SensorReading> inputCoder) {
-      return ProtoCoder.of(SensorAggregate.class);
+      return MessageCoder.of(SensorAggregate.class);
     }
   }
 
@@ -400,7 +400,7 @@ public final class EventStreams {
     public PCollection<ChangeEvent> expand(PCollection<T> input) {
       return input
           .apply("AsChanges", ParDo.of(new AsChangesFn<>(fn)))
-          .setCoder(ProtoCoder.of(ChangeEvent.class));
+          .setCoder(MessageCoder.of(ChangeEvent.class));
     }
 
     @Override

@@ -6,6 +6,7 @@ import io.tributary.proto.cdc.DomainEvent;
 import io.tributary.proto.common.Failure;
 import io.tributary.proto.values.Column;
 import io.tributary.proto.values.Value;
+import io.tributary.transforms.coders.MessageCoder;
 import io.tributary.transforms.errors.Failures;
 import io.tributary.transforms.values.Values;
 import java.util.List;
@@ -14,7 +15,6 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
-import org.apache.beam.sdk.extensions.protobuf.ProtoCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -138,7 +138,7 @@ public abstract class Outbox
             "ToDomainEvents",
             ParDo.of(new OutboxFn(this, events, failed)).withOutputTags(events, TupleTagList.of(failed)));
     out.get(events)
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), ProtoCoder.of(DomainEvent.class)));
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), MessageCoder.of(DomainEvent.class)));
     out.get(failed).setCoder(Failures.coder());
     return WithFailures.Result.of(out, events, failed);
   }

@@ -2,7 +2,7 @@ package io.tributary.transforms.errors;
 
 import com.google.protobuf.ByteString;
 import io.tributary.proto.common.Failure;
-import org.apache.beam.sdk.extensions.protobuf.ProtoCoder;
+import io.tributary.transforms.coders.MessageCoder;
 import org.apache.beam.sdk.values.TupleTag;
 
 /**
@@ -14,8 +14,8 @@ public final class Failures {
   private Failures() {}
 
   /** The coder of failure records. */
-  public static ProtoCoder<Failure> coder() {
-    return ProtoCoder.of(Failure.class);
+  public static MessageCoder<Failure> coder() {
+    return MessageCoder.of(Failure.class);
   }
 
   /** A fresh tag for the failure output of a multi-output DoFn. */

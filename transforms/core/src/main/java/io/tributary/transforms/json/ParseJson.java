@@ -3,9 +3,9 @@ package io.tributary.transforms.json;
 import com.google.auto.value.AutoValue;
 import com.google.protobuf.Message;
 import io.tributary.proto.common.Failure;
+import io.tributary.transforms.coders.MessageCoder;
 import io.tributary.transforms.errors.Failures;
 import java.io.Serializable;
-import org.apache.beam.sdk.extensions.protobuf.ProtoCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -129,7 +129,7 @@ public abstract class ParseJson<T extends Message>
                         parsed,
                         failed))
                 .withOutputTags(parsed, TupleTagList.of(failed)));
-    results.get(parsed).setCoder(ProtoCoder.of(getType()));
+    results.get(parsed).setCoder(MessageCoder.of(getType()));
     results.get(failed).setCoder(Failures.coder());
     return WithFailures.Result.of(results, parsed, failed);
   }

@@ -92,8 +92,19 @@ public final class SlidingCombine {
     }
   }
 
-  /** The bucket length: the largest duration that divides both the size and the period. */
-  static Duration bucketOf(Duration size, Duration period) {
+  /**
+   * The bucket length of windows of {@code size} every {@code period}: the largest duration that
+   * divides both. Throws {@link IllegalArgumentException} when the period is not positive or longer
+   * than the size.
+   */
+  public static Duration bucketOf(Duration size, Duration period) {
+    checkArgument(
+        period.getMillis() > 0, "SlidingCombine: period must be positive, got %s", period);
+    checkArgument(
+        size.isLongerThan(period) || size.equals(period),
+        "SlidingCombine: size %s must be at least the period %s",
+        size,
+        period);
     return Duration.millis(
         BigInteger.valueOf(size.getMillis())
             .gcd(BigInteger.valueOf(period.getMillis()))
@@ -158,20 +169,13 @@ public final class SlidingCombine {
     public PCollection<KV<K, OutputT>> expand(PCollection<KV<K, InputT>> input) {
       Duration size = getSize();
       Duration period = getPeriod();
-      checkArgument(
-          period.getMillis() > 0, "SlidingCombine: period must be positive, got %s", period);
-      checkArgument(
-          size.isLongerThan(period) || size.equals(period),
-          "SlidingCombine: size %s must be at least the period %s",
-          size,
-          period);
+      Duration bucket = bucketOf(size, period);
       checkArgument(
           !getAllowedLateness().isShorterThan(Duration.ZERO),
           "SlidingCombine: allowed lateness must not be negative, got %s",
           getAllowedLateness());
       checkArgument(getHotKeyFanout() >= 0, "SlidingCombine: hot key fanout must be >= 0, got %s", getHotKeyFanout());
 
-      Duration bucket = bucketOf(size, period);
       KvCoder<K, InputT> inputCoder = (KvCoder<K, InputT>) input.getCoder();
       Coder<AccumT> accumCoder = accumulatorCoder(input, inputCoder);
       // A bucket stays open as long as the last sliding window that contains it may still change,

@@ -5,9 +5,9 @@ import io.tributary.proto.fraud.Transaction;
 import io.tributary.proto.fraud.WindowStats;
 import io.tributary.proto.sinks.FeatureRow;
 import io.tributary.proto.values.SourcePosition;
+import io.tributary.transforms.coders.MessageCoder;
 import io.tributary.transforms.values.Values;
 import java.util.Locale;
-import org.apache.beam.sdk.extensions.protobuf.ProtoCoder;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -90,7 +90,7 @@ public final class FraudFeatures {
     public PCollection<FeatureRow> expand(PCollection<ScoredTransaction> input) {
       return input
           .apply("ScoredToFeatureRows", ParDo.of(new FeatureRowFn()))
-          .setCoder(ProtoCoder.of(FeatureRow.class));
+          .setCoder(MessageCoder.of(FeatureRow.class));
     }
   }
 

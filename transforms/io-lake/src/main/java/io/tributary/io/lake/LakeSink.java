@@ -6,6 +6,7 @@ import io.tributary.proto.sinks.LakeRow;
 import io.tributary.proto.values.Column;
 import io.tributary.proto.values.ColumnSchema;
 import io.tributary.proto.values.Value;
+import io.tributary.transforms.coders.MessageCoder;
 import io.tributary.transforms.errors.Failures;
 import io.tributary.transforms.values.Values;
 import java.io.IOException;
@@ -26,7 +27,6 @@ import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
-import org.apache.beam.sdk.extensions.protobuf.ProtoCoder;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.WriteFilesResult;
 import org.apache.beam.sdk.io.parquet.ParquetIO;
@@ -170,7 +170,7 @@ public abstract class LakeSink
     PCollection<Failure> failures = checked.get(UNWRITABLE).setCoder(Failures.coder());
     WriteFilesResult<LakeRow> written = checked
         .get(WRITABLE)
-        .setCoder(ProtoCoder.of(LakeRow.class))
+        .setCoder(MessageCoder.of(LakeRow.class))
         .apply(
             "Window",
             Window.<LakeRow>into(FixedWindows.of(getWindow()))
@@ -181,7 +181,7 @@ public abstract class LakeSink
             "WriteParquet",
             FileIO.<LakeRow, LakeRow>writeDynamic()
                 .by(new PartitionOf())
-                .withDestinationCoder(ProtoCoder.of(LakeRow.class))
+                .withDestinationCoder(MessageCoder.of(LakeRow.class))
                 .via(Contextful.fn(new SinkFor()))
                 .to(getDirectory())
                 .withNaming(new NamingFor())

@@ -2,9 +2,9 @@ package io.tributary.transforms.sentiment;
 
 import io.tributary.proto.sentiment.ScoredMention;
 import io.tributary.proto.sentiment.TickerWindow;
+import io.tributary.transforms.coders.MessageCoder;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.CoderRegistry;
-import org.apache.beam.sdk.extensions.protobuf.ProtoCoder;
 import org.apache.beam.sdk.transforms.Combine.CombineFn;
 
 /** The combiners behind {@link Sentiment#aggregate} and {@link Sentiment#detectShifts}. */
@@ -48,7 +48,7 @@ final class MentionCombineFns {
 
     @Override
     public Coder<TickerWindow> getDefaultOutputCoder(CoderRegistry registry, Coder<ScoredMention> input) {
-      return ProtoCoder.of(TickerWindow.class);
+      return MessageCoder.of(TickerWindow.class);
     }
   }
 

@@ -4,6 +4,7 @@ import io.tributary.proto.sentiment.Contribution;
 import io.tributary.proto.sentiment.Label;
 import io.tributary.proto.sentiment.ScoredMention;
 import io.tributary.proto.sentiment.TickerWindow;
+import io.tributary.transforms.coders.MessageCoder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -18,7 +19,6 @@ import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.ListCoder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
-import org.apache.beam.sdk.extensions.protobuf.ProtoCoder;
 
 /**
  * Mergeable statistics of a set of scored mentions: counts per label, sums of the scores and of
@@ -147,7 +147,7 @@ final class MentionStats {
 
   /** Encodes the statistics, the contributions as protobuf. */
   static final class StatsCoder extends AtomicCoder<MentionStats> {
-    private static final Coder<List<Contribution>> CONTRIBUTIONS = ListCoder.of(ProtoCoder.of(Contribution.class));
+    private static final Coder<List<Contribution>> CONTRIBUTIONS = ListCoder.of(MessageCoder.of(Contribution.class));
     private static final VarLongCoder LONG = VarLongCoder.of();
 
     @Override

@@ -8,6 +8,7 @@ import io.tributary.proto.sentiment.ScoredMention;
 import io.tributary.proto.sentiment.ShiftAlert;
 import io.tributary.proto.sentiment.TextItem;
 import io.tributary.proto.sentiment.TickerWindow;
+import io.tributary.transforms.coders.MessageCoder;
 import io.tributary.transforms.errors.Failures;
 import io.tributary.transforms.window.Panes;
 import io.tributary.transforms.window.SlidingCombine;
@@ -15,7 +16,6 @@ import java.util.List;
 import java.util.function.Function;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
-import org.apache.beam.sdk.extensions.protobuf.ProtoCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -144,7 +144,7 @@ public final class Sentiment {
               "Parse",
               ParDo.of(new ParseTextFn(getCsv(), getMaxPayloadBytes(), parsed, failed))
                   .withOutputTags(parsed, TupleTagList.of(failed)));
-      results.get(parsed).setCoder(ProtoCoder.of(TextItem.class));
+      results.get(parsed).setCoder(MessageCoder.of(TextItem.class));
       results.get(failed).setCoder(Failures.coder());
       return WithFailures.Result.of(results, parsed, failed);
     }
@@ -284,7 +284,7 @@ public final class Sentiment {
               "Score",
               ParDo.of(new ScoreFn(getDictionary(), getMethod(), getModel(), effectiveCoreNlp(), getMaxTextChars(), scored, failed))
                   .withOutputTags(scored, TupleTagList.of(failed)));
-      results.get(scored).setCoder(ProtoCoder.of(ScoredMention.class));
+      results.get(scored).setCoder(MessageCoder.of(ScoredMention.class));
       results.get(failed).setCoder(Failures.coder());
       return WithFailures.Result.of(results, scored, failed);
     }
@@ -408,7 +408,7 @@ public final class Sentiment {
                   .withPeriod(getPeriod())
                   .withAllowedLateness(getAllowedLateness()))
           .apply("StampWindow", ParDo.of(new StampWindowFn()))
-          .setCoder(ProtoCoder.of(TickerWindow.class));
+          .setCoder(MessageCoder.of(TickerWindow.class));
     }
 
     @Override
@@ -425,7 +425,7 @@ public final class Sentiment {
   private static PCollection<KV<String, ScoredMention>> byTicker(PCollection<ScoredMention> mentions) {
     return mentions
         .apply("ByTicker", WithKeys.of((ScoredMention m) -> m.getTicker()).withKeyType(TypeDescriptors.strings()))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), ProtoCoder.of(ScoredMention.class)));
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), MessageCoder.of(ScoredMention.class)));
   }
 
   /** Adds the ticker, the window bounds and the pane to an aggregate. */
@@ -579,7 +579,7 @@ public final class Sentiment {
                   .withPeriod(getPeriod())
                   .withAllowedLateness(getAllowedLateness()))
           .apply("Evaluate", ParDo.of(new ShiftFn(size, this)))
-          .setCoder(ProtoCoder.of(ShiftAlert.class));
+          .setCoder(MessageCoder.of(ShiftAlert.class));
     }
 
     private static void check(boolean ok, String message) {

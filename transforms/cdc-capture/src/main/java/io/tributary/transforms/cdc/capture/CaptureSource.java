@@ -1,11 +1,11 @@
 package io.tributary.transforms.cdc.capture;
 
 import io.tributary.proto.cdc.ConnectRecord;
+import io.tributary.transforms.coders.MessageCoder;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.SerializableCoder;
-import org.apache.beam.sdk.extensions.protobuf.ProtoCoder;
 import org.apache.beam.sdk.io.UnboundedSource;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.checkerframework.checker.nullness.qual.Nullable;
@@ -64,6 +64,6 @@ final class CaptureSource extends UnboundedSource<ConnectRecord, CaptureCheckpoi
 
   @Override
   public Coder<ConnectRecord> getOutputCoder() {
-    return ProtoCoder.of(ConnectRecord.class);
+    return MessageCoder.of(ConnectRecord.class);
   }
 }
