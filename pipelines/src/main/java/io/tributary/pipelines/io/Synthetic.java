@@ -12,6 +12,7 @@ import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.joda.time.Instant;
@@ -26,6 +27,10 @@ import org.joda.time.Instant;
  *   <li>{@link #unbounded}: records released as their slot time passes on the wall clock; the
  *       watermark is the generator's promise {@link Generator#watermarkMillis}, so no generated
  *       record is late.
+ *   <li>{@link #streamed}: records {@code 0..n-1} as an unbounded stream read as fast as the
+ *       runner takes them, with the watermark of {@link #unbounded}: in streaming mode windows and
+ *       timers fire as the data goes by, as they do on a live source, and the run ends after the
+ *       last record (streaming benchmarks).
  * </ul>
  */
 public final class Synthetic {
@@ -92,6 +97,20 @@ public final class Synthetic {
     return Read.from(new Source<>(generator));
   }
 
+  /**
+   * The first {@code count} records as an unbounded source read in {@code readers} interleaved
+   * parts (reader {@code k} reads the indexes {@code k, k + readers, ...}), each as fast as the
+   * runner takes it. A reader's watermark is the generator's promise at its next index, so no
+   * record is late, and the end of time once it has read its part, which ends the run.
+   */
+  public static <T> Read.Unbounded<T> streamed(Generator<T> generator, long count, int readers) {
+    if (count < 0 || readers <= 0) {
+      throw new IllegalArgumentException(
+          "Synthetic.streamed: count must not be negative and readers positive, got " + count + " and " + readers);
+    }
+    return Read.from(new Source<>(generator, count, 0, 1, readers));
+  }
+
   /** See {@link Synthetic#bounded}. */
   public static final class Bounded<T> extends PTransform<PBegin, PCollection<T>> {
     private final Generator<T> generator;
@@ -149,22 +168,49 @@ public final class Synthetic {
   }
 
   static final class Source<T> extends UnboundedSource<T, Checkpoint> {
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
     private final Generator<T> generator;
+    /** How many records to read, or -1 for an endless stream paced on the wall clock. */
+    private final long count;
+    /** This part's first index and the step between its indexes. */
+    private final int first;
+    private final int step;
+    /** Into how many parts a whole stream splits. */
+    private final int parts;
 
     Source(Generator<T> generator) {
+      this(generator, -1, 0, 1, 1);
+    }
+
+    Source(Generator<T> generator, long count, int first, int step, int parts) {
       this.generator = generator;
+      this.count = count;
+      this.first = first;
+      this.step = step;
+      this.parts = parts;
+    }
+
+    boolean paced() {
+      return count < 0;
     }
 
     @Override
     public List<Source<T>> split(int desiredNumSplits, PipelineOptions options) {
-      // One ordered stream: the watermark promise holds for a single reader.
-      return List.of(this);
+      if (paced() || step > 1) {
+        // One ordered stream: the watermark promise holds for a single reader.
+        return List.of(this);
+      }
+      List<Source<T>> split = new java.util.ArrayList<>();
+      for (int k = 0; k < parts; k++) {
+        // A reader's part is a subsequence of the indexes, so the promise holds per reader.
+        split.add(new Source<>(generator, count, k, parts, 1));
+      }
+      return split;
     }
 
     @Override
     public UnboundedReader<T> createReader(PipelineOptions options, Checkpoint checkpoint) {
-      return new PacedReader<>(this, checkpoint == null ? 0 : checkpoint.next);
+      return new PacedReader<>(this, checkpoint == null ? first : checkpoint.next);
     }
 
     @Override
@@ -195,10 +241,15 @@ public final class Synthetic {
 
     @Override
     public boolean advance() {
-      if (System.currentTimeMillis() < source.generator.slotMillis(next)) {
+      if (source.paced()) {
+        if (System.currentTimeMillis() < source.generator.slotMillis(next)) {
+          return false;
+        }
+      } else if (next >= source.count) {
         return false;
       }
-      current = source.generator.at(next++);
+      current = source.generator.at(next);
+      next += source.step;
       return true;
     }
 
@@ -217,6 +268,9 @@ public final class Synthetic {
 
     @Override
     public Instant getWatermark() {
+      if (!source.paced() && next >= source.count) {
+        return BoundedWindow.TIMESTAMP_MAX_VALUE;
+      }
       return new Instant(source.generator.watermarkMillis(next));
     }
 

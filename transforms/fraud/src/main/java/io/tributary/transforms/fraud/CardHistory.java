@@ -7,9 +7,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.apache.beam.sdk.coders.AtomicCoder;
 import org.apache.beam.sdk.coders.BigEndianLongCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -60,13 +58,18 @@ final class CardHistory {
     return times[times.length - 1];
   }
 
-  /** The fingerprint of each transaction id held. */
-  Map<String, Long> fingerprints() {
-    Map<String, Long> byId = new HashMap<>();
+  /** The index of the transaction with this id, or -1. */
+  int indexOf(String id) {
     for (int i = 0; i < ids.length; i++) {
-      byId.put(ids[i], fingerprints[i]);
+      if (ids[i].equals(id)) {
+        return i;
+      }
     }
-    return byId;
+    return -1;
+  }
+
+  long fingerprintAt(int index) {
+    return fingerprints[index];
   }
 
   /**

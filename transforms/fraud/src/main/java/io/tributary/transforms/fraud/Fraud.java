@@ -5,19 +5,18 @@ import io.tributary.proto.common.Failure;
 import io.tributary.proto.fraud.FraudAlert;
 import io.tributary.proto.fraud.ScoredTransaction;
 import io.tributary.proto.fraud.Transaction;
+import io.tributary.transforms.coders.MessageCoder;
 import io.tributary.transforms.errors.Failures;
 import io.tributary.transforms.json.ParseJson;
+import io.tributary.transforms.window.GlobalWindowing;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
-import org.apache.beam.sdk.extensions.protobuf.ProtoCoder;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.display.DisplayData;
-import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
-import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
@@ -212,9 +211,9 @@ public final class Fraud {
       TupleTag<Failure> rejectedTag = Failures.tag();
       PCollectionTuple results =
           input
-              .apply("GlobalWindow", Window.<Transaction>into(new GlobalWindows()))
+              .apply("GlobalWindow", GlobalWindowing.<Transaction>of())
               .apply("KeyByCardAndCurrency", ParDo.of(new KeyByCardFn()))
-              .setCoder(KvCoder.of(StringUtf8Coder.of(), ProtoCoder.of(Transaction.class)))
+              .setCoder(KvCoder.of(StringUtf8Coder.of(), MessageCoder.of(Transaction.class)))
               .apply(
                   "Score",
                   ParDo.of(
@@ -230,8 +229,8 @@ public final class Fraud {
                               rejectedTag))
                       .withOutputTags(scoredTag, TupleTagList.of(alertTag).and(rejectedTag)));
       PCollection<ScoredTransaction> scored =
-          results.get(scoredTag).setCoder(ProtoCoder.of(ScoredTransaction.class));
-      PCollection<FraudAlert> alerts = results.get(alertTag).setCoder(ProtoCoder.of(FraudAlert.class));
+          results.get(scoredTag).setCoder(MessageCoder.of(ScoredTransaction.class));
+      PCollection<FraudAlert> alerts = results.get(alertTag).setCoder(MessageCoder.of(FraudAlert.class));
       PCollection<Failure> rejected = results.get(rejectedTag).setCoder(Failures.coder());
       return new Scores(input.getPipeline(), scored, alerts, rejected);
     }

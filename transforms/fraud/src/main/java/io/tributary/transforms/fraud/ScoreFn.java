@@ -10,12 +10,8 @@ import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
-import org.apache.beam.sdk.coders.VarLongCoder;
-import org.apache.beam.sdk.extensions.protobuf.ProtoCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
-import org.apache.beam.sdk.state.BagState;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
 import org.apache.beam.sdk.state.TimeDomain;
@@ -32,15 +28,18 @@ import org.joda.time.Instant;
  * Scores each transaction of one card and currency against the card's transactions in the window
  * before it (see {@link Fraud.Score} for the contract).
  *
- * <p>State per key: the transactions that arrived but are not yet due ({@code pending}), the scored
- * ones later transactions may still need ({@code history}), the horizon (the earliest event time
- * that can still be scored exactly; earlier transactions are late) and when the release timer is
- * set. The release timer fires at the oldest pending event time plus the allowed lateness: by then
- * every on-time transaction before it has arrived, so releasing in event-time order gives the same
- * result as in-order arrival. The release timer holds the output watermark at the oldest pending
- * event time, so scored transactions keep their own event times downstream. The expiry timer
- * clears the history once the watermark has left the newest scored transaction a window behind,
- * and the horizon a retention period later, so an idle card holds no state.
+ * <p>State per key is one {@link CardState} value, so a transaction costs one state read and one
+ * write. Two event-time timers: {@code release} fires at the oldest pending event time plus the
+ * allowed lateness (by then every on-time transaction before it has arrived, so releasing due
+ * transactions in event-time order gives the same result as in-order arrival); {@code expire}
+ * clears the history once the watermark has left its newest transaction a window behind, and the
+ * horizon a retention period later, so an idle card holds no state. The expiry timer is not moved
+ * when the history grows: when it fires early it sets itself again, so a busy card costs about one
+ * timer registration per transaction rather than three.
+ *
+ * <p>With allowed lateness the release timer holds the output watermark at the oldest pending event
+ * time, so scored transactions keep their own event times downstream. Without it the timer fires at
+ * that event time, and its default output timestamp, the firing time, is that hold already.
  */
 final class ScoreFn extends DoFn<KV<String, Transaction>, ScoredTransaction> {
   /**
@@ -73,19 +72,8 @@ final class ScoreFn extends DoFn<KV<String, Transaction>, ScoredTransaction> {
   private final Counter expired = Metrics.counter(Fraud.METRICS_NAMESPACE, "statesExpired");
   private final Counter overflows = Metrics.counter(Fraud.METRICS_NAMESPACE, "sumOverflows");
 
-  @StateId("pending")
-  private final StateSpec<BagState<Transaction>> pendingSpec =
-      StateSpecs.bag(ProtoCoder.of(Transaction.class));
-
-  @StateId("history")
-  private final StateSpec<ValueState<CardHistory>> historySpec =
-      StateSpecs.value(CardHistory.Coder.INSTANCE);
-
-  @StateId("horizon")
-  private final StateSpec<ValueState<Long>> horizonSpec = StateSpecs.value(VarLongCoder.of());
-
-  @StateId("releaseAt")
-  private final StateSpec<ValueState<Long>> releaseAtSpec = StateSpecs.value(VarLongCoder.of());
+  @StateId("card")
+  private final StateSpec<ValueState<CardState>> cardSpec = StateSpecs.value(CardState.Coder.INSTANCE);
 
   @TimerId("release")
   private final TimerSpec releaseSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
@@ -119,163 +107,175 @@ final class ScoreFn extends DoFn<KV<String, Transaction>, ScoredTransaction> {
   public void process(
       @Element KV<String, Transaction> element,
       @Timestamp Instant timestamp,
-      @StateId("pending") BagState<Transaction> pending,
-      @StateId("horizon") ValueState<Long> horizonState,
-      @StateId("releaseAt") ValueState<Long> releaseAtState,
+      @AlwaysFetched @StateId("card") ValueState<CardState> cardState,
       @TimerId("release") Timer release,
       MultiOutputReceiver out) {
     Transaction txn = element.getValue();
     long ts = txn.getEventTimeMillis();
-    Long horizon = horizonState.read();
-    if (horizon != null && ts < horizon) {
-      late.inc();
-      out.get(rejectedTag)
-          .output(
-              Failures.of(
-                  Fraud.Score.STEP,
-                  "transaction at "
-                      + Instant.ofEpochMilli(ts)
-                      + " of card '"
-                      + txn.getCardId()
-                      + "' in "
-                      + txn.getCurrency()
-                      + " arrived after the card was scored up to "
-                      + Instant.ofEpochMilli(horizon)
-                      + ": beyond the allowed lateness",
-                  TransactionJson.format(txn),
-                  ts));
+    CardState card = cardState.read();
+    if (card == null) {
+      card = CardState.empty();
+    } else if (card.horizon != CardState.NONE && ts < card.horizon) {
+      rejectLate(txn, card.horizon, out);
       return;
     }
-    pending.add(txn);
+    card.pending.add(txn);
     long due = ts + lateness;
-    Long releaseAt = releaseAtState.read();
-    if (releaseAt == null || due < releaseAt) {
+    if (card.releaseAt == CardState.NONE || due < card.releaseAt) {
       // Moving the timer only earlier keeps its hold at or after this element's timestamp.
-      long hold = Math.max(ts, timestamp.getMillis());
-      release.withOutputTimestamp(Instant.ofEpochMilli(hold)).set(Instant.ofEpochMilli(due));
-      releaseAtState.write(due);
+      setTimer(release, due, Math.max(ts, timestamp.getMillis()));
+      card.releaseAt = due;
     }
+    cardState.write(card);
   }
 
   @OnTimer("release")
   public void onRelease(
       OnTimerContext context,
-      @StateId("pending") BagState<Transaction> pending,
-      @StateId("history") ValueState<CardHistory> historyState,
-      @StateId("horizon") ValueState<Long> horizonState,
-      @StateId("releaseAt") ValueState<Long> releaseAtState,
+      @AlwaysFetched @StateId("card") ValueState<CardState> cardState,
       @TimerId("release") Timer release,
       @TimerId("expire") Timer expire,
       MultiOutputReceiver out) {
-    long upTo = context.fireTimestamp().getMillis() - lateness;
-    long holdFloor = context.timestamp().getMillis();
-    List<Transaction> due = new ArrayList<>();
-    List<Transaction> rest = new ArrayList<>();
-    for (Transaction t : pending.read()) {
-      (t.getEventTimeMillis() <= upTo ? due : rest).add(t);
-    }
-    due.sort(EVENT_ORDER);
-    CardHistory history = historyState.read();
-    if (history == null) {
-      history = CardHistory.EMPTY;
-    }
-    List<Transaction> batch = deduplicate(history.fingerprints(), due, out);
-    List<WindowStats> stats = history.scoreAll(batch, window);
-    for (int i = 0; i < batch.size(); i++) {
-      if (stats.get(i) == null) {
-        rejectOverflow(batch.get(i), out);
-      } else {
-        emit(batch.get(i), stats.get(i), holdFloor, out);
-      }
-    }
-
-    Long horizon = horizonState.read();
-    long newHorizon = horizon == null ? upTo : Math.max(horizon, upTo);
-    horizonState.write(newHorizon);
-    CardHistory kept = history.append(batch, newHorizon - window);
-    if (kept.isEmpty()) {
-      historyState.clear();
-    } else {
-      historyState.write(kept);
-      expire.set(Instant.ofEpochMilli(kept.newestTime() + window + lateness + 1));
-    }
-
-    pending.clear();
-    long next = Long.MAX_VALUE;
-    for (Transaction t : rest) {
-      pending.add(t);
-      next = Math.min(next, t.getEventTimeMillis());
-    }
-    if (rest.isEmpty()) {
-      releaseAtState.clear();
-    } else {
-      release
-          .withOutputTimestamp(Instant.ofEpochMilli(Math.max(next, holdFloor)))
-          .set(Instant.ofEpochMilli(next + lateness));
-      releaseAtState.write(next + lateness);
+    CardState card = cardState.read();
+    if (card != null) {
+      card.releaseAt = CardState.NONE;
+      advance(card, context, cardState, release, expire, out);
     }
   }
 
   @OnTimer("expire")
   public void onExpire(
       OnTimerContext context,
-      @StateId("pending") BagState<Transaction> pending,
-      @StateId("history") ValueState<CardHistory> historyState,
-      @StateId("horizon") ValueState<Long> horizonState,
-      @StateId("releaseAt") ValueState<Long> releaseAtState,
-      @TimerId("expire") Timer expire) {
-    long now = context.fireTimestamp().getMillis();
-    Long horizon = horizonState.read();
-    CardHistory history = historyState.read();
-    boolean pendingLeft = releaseAtState.read() != null;
-    if (history == null) {
-      // The history is gone already: this is the end of the retention period.
-      if (!pendingLeft) {
-        forgetOrWait(horizon, now, horizonState, pending, expire);
-      }
-      return;
-    }
-    long newHorizon = horizon == null ? now - lateness : Math.max(horizon, now - lateness);
-    horizonState.write(newHorizon);
-    CardHistory kept = history.append(List.of(), newHorizon - window);
-    if (!kept.isEmpty()) {
-      historyState.write(kept);
-      expire.set(Instant.ofEpochMilli(kept.newestTime() + window + lateness + 1));
-      return;
-    }
-    historyState.clear();
-    if (!pendingLeft) {
-      // Pending transactions set the next expiry when they are released.
-      forgetOrWait(newHorizon, now, horizonState, pending, expire);
-    }
-  }
-
-  /** Clears the horizon once the retention period after it has passed, else waits for that. */
-  private void forgetOrWait(
-      Long horizon, long now, ValueState<Long> horizonState, BagState<Transaction> pending, Timer expire) {
-    if (horizon == null || horizon + lateness + retention <= now) {
-      horizonState.clear();
-      pending.clear();
-      expired.inc();
-    } else {
-      expire.set(Instant.ofEpochMilli(horizon + lateness + retention));
+      @AlwaysFetched @StateId("card") ValueState<CardState> cardState,
+      @TimerId("release") Timer release,
+      @TimerId("expire") Timer expire,
+      MultiOutputReceiver out) {
+    CardState card = cardState.read();
+    if (card != null) {
+      card.expireAt = CardState.NONE;
+      advance(card, context, cardState, release, expire, out);
     }
   }
 
   /**
-   * The first of {@code due} (in {@link #EVENT_ORDER}) of each transaction id not {@code seen} (id
-   * to fingerprint) before; redeliveries are counted, and one whose content differs from the
-   * scored copy goes to the rejected output.
+   * Brings the card up to the timer's time: scores the pending transactions that are due, moves
+   * the horizon, drops the history no later transaction can need, and sets the timers for what is
+   * left, or clears the card.
    */
-  private List<Transaction> deduplicate(
-      Map<String, Long> seen, List<Transaction> due, MultiOutputReceiver out) {
+  private void advance(
+      CardState card,
+      OnTimerContext context,
+      ValueState<CardState> cardState,
+      Timer release,
+      Timer expire,
+      MultiOutputReceiver out) {
+    long now = context.fireTimestamp().getMillis();
+    long upTo = now - lateness;
+    long holdFloor = context.timestamp().getMillis();
+    List<Transaction> due = new ArrayList<>();
+    List<Transaction> rest = new ArrayList<>();
+    for (Transaction t : card.pending) {
+      (t.getEventTimeMillis() <= upTo ? due : rest).add(t);
+    }
+    CardHistory history = card.history;
+    List<Transaction> batch = List.of();
+    if (!due.isEmpty()) {
+      due.sort(EVENT_ORDER);
+      batch = deduplicate(history, due, out);
+      List<WindowStats> stats = history.scoreAll(batch, window);
+      for (int i = 0; i < batch.size(); i++) {
+        if (stats.get(i) == null) {
+          rejectOverflow(batch.get(i), out);
+        } else {
+          emit(batch.get(i), stats.get(i), holdFloor, out);
+        }
+      }
+    }
+    // Releasing transactions, or the history running out, moves the horizon up to what is now
+    // final. An expiry timer that fires before the history runs out (it grew since the timer was
+    // set), or that ends the retention of an idle card, leaves the horizon where it is.
+    boolean runOut = !history.isEmpty() && now > history.newestTime() + window + lateness;
+    long horizon =
+        card.horizon == CardState.NONE
+            ? upTo
+            : due.isEmpty() && !runOut ? card.horizon : Math.max(card.horizon, upTo);
+    CardHistory kept = history.append(batch, horizon - window);
+    CardState next = new CardState(kept, rest, horizon, card.releaseAt, card.expireAt);
+
+    if (!rest.isEmpty() && next.releaseAt == CardState.NONE) {
+      long oldest = next.oldestPending();
+      next.releaseAt = oldest + lateness;
+      setTimer(release, next.releaseAt, Math.max(oldest, holdFloor));
+    }
+    long expireAt;
+    if (!kept.isEmpty()) {
+      // The history is needed until the watermark leaves its newest transaction a window behind.
+      expireAt = kept.newestTime() + window + lateness + 1;
+    } else if (rest.isEmpty()) {
+      expireAt = horizon + lateness + retention;
+      if (expireAt <= now) {
+        expired.inc();
+        cardState.clear();
+        return;
+      }
+    } else {
+      // Pending transactions set the expiry when they are released.
+      expireAt = CardState.NONE;
+    }
+    if (expireAt != CardState.NONE && (next.expireAt == CardState.NONE || expireAt < next.expireAt)) {
+      expire.set(Instant.ofEpochMilli(expireAt));
+      next.expireAt = expireAt;
+    }
+    cardState.write(next);
+  }
+
+  /** Sets a timer, with an explicit output timestamp only when it holds before the firing time. */
+  private static void setTimer(Timer timer, long at, long hold) {
+    if (hold < at) {
+      timer.withOutputTimestamp(Instant.ofEpochMilli(hold)).set(Instant.ofEpochMilli(at));
+    } else {
+      timer.set(Instant.ofEpochMilli(at));
+    }
+  }
+
+  private void rejectLate(Transaction txn, long horizon, MultiOutputReceiver out) {
+    late.inc();
+    out.get(rejectedTag)
+        .output(
+            Failures.of(
+                Fraud.Score.STEP,
+                "transaction at "
+                    + Instant.ofEpochMilli(txn.getEventTimeMillis())
+                    + " of card '"
+                    + txn.getCardId()
+                    + "' in "
+                    + txn.getCurrency()
+                    + " arrived after the card was scored up to "
+                    + Instant.ofEpochMilli(horizon)
+                    + ": beyond the allowed lateness",
+                TransactionJson.format(txn),
+                txn.getEventTimeMillis()));
+  }
+
+  /**
+   * The first of {@code due} (in {@link #EVENT_ORDER}) of each transaction id not in {@code
+   * history} or earlier in {@code due}; redeliveries are counted, and one whose content differs
+   * from the scored copy goes to the rejected output. Both lists are a few transactions long, so
+   * they are searched, not hashed.
+   */
+  private List<Transaction> deduplicate(CardHistory history, List<Transaction> due, MultiOutputReceiver out) {
     List<Transaction> batch = new ArrayList<>(due.size());
     for (Transaction t : due) {
       String id = t.getTransactionId();
-      Long first = seen.get(id);
       long fingerprint = CardHistory.fingerprint(t);
+      int held = history.indexOf(id);
+      Long first = held >= 0 ? Long.valueOf(history.fingerprintAt(held)) : null;
+      for (int i = 0; first == null && i < batch.size(); i++) {
+        if (batch.get(i).getTransactionId().equals(id)) {
+          first = CardHistory.fingerprint(batch.get(i));
+        }
+      }
       if (first == null) {
-        seen.put(id, fingerprint);
         batch.add(t);
       } else if (first == fingerprint) {
         duplicates.inc();
@@ -314,6 +314,27 @@ final class ScoreFn extends DoFn<KV<String, Transaction>, ScoredTransaction> {
                 t.getEventTimeMillis()));
   }
 
+  /**
+   * Whether {@code amount x count > threshold x sum}, exactly. Both sides are first compared as
+   * doubles (each within a relative 2^-52 of its exact value); only when they are within a relative
+   * 1e-9 of each other is the comparison redone in decimal arithmetic.
+   */
+  boolean above(long amount, long count, long sum) {
+    double left = (double) amount * (double) count;
+    double right = thresholdValue * (double) sum;
+    double margin = 1e-9 * Math.max(Math.abs(left), Math.abs(right));
+    if (left - right > margin) {
+      return true;
+    }
+    if (right - left > margin) {
+      return false;
+    }
+    return BigDecimal.valueOf(amount)
+            .multiply(BigDecimal.valueOf(count))
+            .compareTo(threshold.multiply(BigDecimal.valueOf(sum)))
+        > 0;
+  }
+
   private void emit(Transaction txn, WindowStats preceding, long holdFloor, MultiOutputReceiver out) {
     long amount = txn.getAmountMinor();
     double ratio = preceding.getCount() == 0 ? 0 : amount / preceding.getMeanMinor();
@@ -321,10 +342,7 @@ final class ScoreFn extends DoFn<KV<String, Transaction>, ScoredTransaction> {
     boolean flagged =
         preceding.getCount() >= minHistory
             && preceding.getCount() > 0
-            && BigDecimal.valueOf(amount)
-                    .multiply(BigDecimal.valueOf(preceding.getCount()))
-                    .compareTo(threshold.multiply(BigDecimal.valueOf(preceding.getSumMinor())))
-                > 0;
+            && above(amount, preceding.getCount(), preceding.getSumMinor());
     Instant at = Instant.ofEpochMilli(Math.max(txn.getEventTimeMillis(), holdFloor));
     scored.inc();
     out.get(scoredTag)

@@ -1,0 +1,52 @@
+package io.tributary.pipelines.io;
+
+import io.tributary.pipelines.fraud.TransactionGenerator;
+import io.tributary.proto.fraud.Transaction;
+import io.tributary.testing.BeamTest;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.transforms.Combine;
+import org.apache.beam.sdk.transforms.Count;
+import org.apache.beam.sdk.transforms.Sum;
+import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
+import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.PCollection;
+import org.joda.time.Duration;
+import org.junit.jupiter.api.Test;
+
+@BeamTest
+class SyntheticTest {
+  private static final TransactionGenerator GENERATOR =
+      new TransactionGenerator(3, 1_700_000_000_000L, 100, 50, 0.01, 2000);
+
+  @Test
+  void streamedReadsEveryRecordOnceInItsPartsAndEnds(TestPipeline p) {
+    List<Transaction> expected = new ArrayList<>();
+    for (long i = 0; i < 1000; i++) {
+      expected.add(GENERATOR.at(i));
+    }
+    PCollection<Transaction> streamed = p.apply(Synthetic.streamed(GENERATOR, 1000, 3));
+    PAssert.that(streamed).containsInAnyOrder(expected);
+    // The watermark promise holds: windowed per second of event time, no record is late, and the
+    // windows close because the stream ends.
+    PCollection<Long> perSecond =
+        streamed
+            .apply(Window.into(FixedWindows.of(Duration.standardSeconds(1))))
+            .apply(Combine.globally(Count.<Transaction>combineFn()).withoutDefaults());
+    PAssert.that(
+            perSecond
+                .apply(
+                    "Global",
+                    Window.<Long>into(new GlobalWindows())
+                        .triggering(AfterWatermark.pastEndOfWindow())
+                        .withAllowedLateness(Duration.ZERO)
+                        .discardingFiredPanes())
+                .apply("Total", Sum.longsGlobally()))
+        .containsInAnyOrder(1000L);
+    p.run().waitUntilFinish();
+  }
+}
