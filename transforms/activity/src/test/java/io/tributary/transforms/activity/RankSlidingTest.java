@@ -160,6 +160,29 @@ class RankSlidingTest {
   }
 
   @Test
+  void approximateActiveUsersAreWithinTheSketchErrorAndTheRestIsExact(TestPipeline p) {
+    long seed = 43;
+    Random random = new Random(seed);
+    // Many users per window, so that the sketch leaves its exact sparse range.
+    List<PageView> views = RandomViews.uniform(random, 20_000, 3_000_000, 10 * 60_000, 8_000, 20);
+    List<Schedule.Arrival<PageView>> arrivals = new ArrayList<>();
+    views.forEach(v -> arrivals.add(new Schedule.Arrival<>(v, v.getEventTimeMillis(), Long.MIN_VALUE)));
+    Map<Long, ActivitySnapshot> expected =
+        ActivityOracle.snapshots(arrivals, 120_000, 30_000, 0, 3, Set.of());
+    PCollection<ActivitySnapshot> ranked =
+        p.apply(Create.timestamped(stamp(views)).withCoder(VIEW_CODER))
+            .apply(
+                WebActivity.rankSliding()
+                    .withSize(Duration.standardMinutes(2))
+                    .withPeriod(Duration.standardSeconds(30))
+                    .withTopN(3)
+                    .withApproximateActiveUsers(12));
+    // Precision 12: standard error 1.6%; 5% is three of them.
+    PAssert.that(ranked).satisfies(new UsersWithin(expected, 0.05, seed));
+    p.run().waitUntilFinish();
+  }
+
+  @Test
   void directTrafficIsRankedAndInternalReferralsAreCountedApart(TestPipeline p) {
     long t = 60_000;
     List<PageView> views =
@@ -267,6 +290,39 @@ class RankSlidingTest {
   }
 
   /** The last pane of every window equals the oracle's snapshot of that window, and no more. */
+  /** Every window's snapshot equals the oracle's but for active users, which are within a relative error. */
+  static final class UsersWithin implements SerializableFunction<Iterable<ActivitySnapshot>, Void> {
+    private final Map<Long, ActivitySnapshot> expected;
+    private final double error;
+    private final long seed;
+
+    UsersWithin(Map<Long, ActivitySnapshot> expected, double error, long seed) {
+      this.expected = new TreeMap<>(expected);
+      this.error = error;
+      this.seed = seed;
+    }
+
+    @Override
+    public Void apply(Iterable<ActivitySnapshot> actual) {
+      Map<Long, ActivitySnapshot> withoutUsers = new TreeMap<>();
+      List<ActivitySnapshot> got = new ArrayList<>();
+      for (ActivitySnapshot s : actual) {
+        ActivitySnapshot want = expected.get(s.getWindowStartMillis());
+        if (want != null) {
+          double relative = Math.abs(s.getActiveUsers() - want.getActiveUsers()) / (double) want.getActiveUsers();
+          if (relative > error) {
+            throw new AssertionError(
+                "seed " + seed + ", window " + s.getWindowStartMillis() + ": " + s.getActiveUsers()
+                    + " active users, exactly " + want.getActiveUsers() + " (" + relative + " off, more than " + error + ")");
+          }
+        }
+        got.add(s.toBuilder().setActiveUsers(want == null ? s.getActiveUsers() : want.getActiveUsers()).build());
+      }
+      expected.forEach((start, s) -> withoutUsers.put(start, s));
+      return new FinalSnapshotsEqual(withoutUsers, seed).apply(got);
+    }
+  }
+
   static final class FinalSnapshotsEqual
       implements SerializableFunction<Iterable<ActivitySnapshot>, Void> {
     private final Map<Long, ActivitySnapshot> expected;
