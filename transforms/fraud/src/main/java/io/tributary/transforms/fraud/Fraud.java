@@ -14,9 +14,13 @@ import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
+import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
+import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
@@ -209,25 +213,35 @@ public final class Fraud {
       TupleTag<ScoredTransaction> scoredTag = new TupleTag<ScoredTransaction>() {};
       TupleTag<FraudAlert> alertTag = new TupleTag<FraudAlert>() {};
       TupleTag<Failure> rejectedTag = Failures.tag();
-      PCollectionTuple results =
+      CardScorer scorer =
+          new CardScorer(
+              getWindow().getMillis(), getThreshold(), getMinHistory(), rule(), scoredTag, alertTag, rejectedTag);
+      TupleTagList others = TupleTagList.of(alertTag).and(rejectedTag);
+      PCollection<KV<String, Transaction>> keyed =
           input
-              .apply("GlobalWindow", GlobalWindowing.<Transaction>of())
               .apply("KeyByCardAndCurrency", ParDo.of(new KeyByCardFn()))
-              .setCoder(KvCoder.of(StringUtf8Coder.of(), MessageCoder.of(Transaction.class)))
-              .apply(
-                  "Score",
-                  ParDo.of(
-                          new ScoreFn(
-                              getWindow().getMillis(),
-                              getAllowedLateness().getMillis(),
-                              getStateRetention().getMillis(),
-                              getThreshold(),
-                              getMinHistory(),
-                              rule(),
-                              scoredTag,
-                              alertTag,
-                              rejectedTag))
-                      .withOutputTags(scoredTag, TupleTagList.of(alertTag).and(rejectedTag)));
+              .setCoder(KvCoder.of(StringUtf8Coder.of(), MessageCoder.of(Transaction.class)));
+      PCollectionTuple results;
+      if (input.isBounded() == PCollection.IsBounded.BOUNDED) {
+        // Every transaction is on time: group each card's and score it in one pass. Results are
+        // stamped with their event times, so the groups carry the earliest of their card's.
+        results =
+            keyed
+                .apply(
+                    "GlobalWindow",
+                    Window.<KV<String, Transaction>>into(new GlobalWindows())
+                        .withTimestampCombiner(TimestampCombiner.EARLIEST))
+                .apply("GroupByCard", GroupByKey.create())
+                .apply("Score", ParDo.of(new ScoreBatchFn(scorer)).withOutputTags(scoredTag, others));
+      } else {
+        results =
+            keyed
+                .apply("GlobalWindow", GlobalWindowing.of())
+                .apply(
+                    "Score",
+                    ParDo.of(new ScoreFn(scorer, getAllowedLateness().getMillis(), getStateRetention().getMillis()))
+                        .withOutputTags(scoredTag, others));
+      }
       PCollection<ScoredTransaction> scored =
           results.get(scoredTag).setCoder(MessageCoder.of(ScoredTransaction.class));
       PCollection<FraudAlert> alerts = results.get(alertTag).setCoder(MessageCoder.of(FraudAlert.class));

@@ -21,6 +21,7 @@ import org.apache.beam.sdk.extensions.protobuf.ProtoCoder;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.testing.TestStream;
+import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.values.TimestampedValue;
 import org.joda.time.Duration;
@@ -286,6 +287,36 @@ class ScoreTest {
           .satisfies(new LateMatchesOracle(oracle.late, seed));
       assertThat("seed " + seed + " exercises alerts", oracle.alerts.size() > 3, equalTo(true));
       assertThat("seed " + seed + " exercises late data", oracle.late.size() > 1, equalTo(true));
+    }
+    p.run().waitUntilFinish();
+  }
+
+  @Test
+  void boundedInputIsScoredInOnePassPerCardWithTheStreamResults(TestPipeline p) {
+    // Bounded input takes the grouped path (ScoreBatchFn); the stream tests above take the stateful
+    // one. Both must equal the same oracle, redeliveries and ties included.
+    for (long seed : new long[] {41, 42, 43}) {
+      Random random = new Random(seed);
+      long window = (10 + 10 * (seed % 3)) * MIN;
+      Fraud.Score score =
+          Fraud.score()
+              .withWindow(Duration.millis(window))
+              .withThreshold(seed == 42 ? 2.5 : 3.0)
+              .withMinHistory(seed == 43 ? 1 : 2);
+      List<Transaction> txns = RandomTransactions.generate(random, 400, 3 * HOUR, 6, 12);
+      List<TimestampedValue<Transaction>> stamped = new ArrayList<>();
+      txns.forEach(t -> stamped.add(TimestampedValue.of(t, new Instant(t.getEventTimeMillis()))));
+      FraudOracle oracle = FraudOracle.inOrder(txns, window, score.getThreshold(), score.getMinHistory(), score.rule());
+      Fraud.Scores scores =
+          p.apply("seed" + seed + "/Create", Create.timestamped(stamped).withCoder(CODER))
+              .apply("seed" + seed + "/Score", score);
+      PAssert.that("seed " + seed + " scored", scores.scored())
+          .satisfies(new MatchesOracle<>(oracle.scored, seed, "scored"));
+      PAssert.that("seed " + seed + " alerts", scores.alerts())
+          .satisfies(new MatchesOracle<>(oracle.alerts, seed, "alerts"));
+      PAssert.that("seed " + seed + " rejected", scores.rejected()).empty();
+      assertThat("seed " + seed + " exercises alerts", oracle.alerts.size() > 3, equalTo(true));
+      assertThat("seed " + seed + " has redeliveries", txns.size() > 400, equalTo(true));
     }
     p.run().waitUntilFinish();
   }

@@ -15,7 +15,7 @@ class ThresholdTest {
     double[] thresholds = {3.0, 2.5, 3.1, 0.1, 7.77, 1e-3};
     int ties = 0;
     for (double threshold : thresholds) {
-      ScoreFn fn = scoreFn(threshold);
+      CardScorer fn = scorer(threshold);
       for (int i = 0; i < 40_000; i++) {
         long count = 1 + random.nextInt(i % 3 == 0 ? 5 : 1_000_000);
         long sum = 1 + random.nextLong(i % 2 == 0 ? 100_000 : Long.MAX_VALUE / 2);
@@ -42,7 +42,7 @@ class ThresholdTest {
     assertEquals(thresholds.length * 10_000, ties);
   }
 
-  private static ScoreFn scoreFn(double threshold) {
-    return new ScoreFn(3_600_000, 0, 0, threshold, 1, "rule", new TupleTag<>(), new TupleTag<>(), new TupleTag<>());
+  private static CardScorer scorer(double threshold) {
+    return new CardScorer(3_600_000, threshold, 1, "rule", new TupleTag<>(), new TupleTag<>(), new TupleTag<>());
   }
 }
