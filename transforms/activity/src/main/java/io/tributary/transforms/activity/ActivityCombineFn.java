@@ -1,17 +1,17 @@
 package io.tributary.transforms.activity;
 
-import io.tributary.proto.activity.ActivitySnapshot;
-import io.tributary.proto.activity.PageView;
 import com.clearspring.analytics.stream.cardinality.CardinalityMergeException;
 import com.clearspring.analytics.stream.cardinality.HyperLogLogPlus;
+import io.tributary.proto.activity.ActivitySnapshot;
+import io.tributary.proto.activity.PageView;
 import io.tributary.proto.common.RankedCount;
-import io.tributary.transforms.coders.MessageCoder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -26,20 +26,15 @@ import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.transforms.Combine.CombineFn;
 
 /**
- * Folds page views into page and referrer counts and the {@link Coverage} of their users, and
- * extracts the top N of each (count descending, then key ascending, so ties are ranked
- * deterministically).
+ * Folds page views into page and referrer counts and the set of users, and extracts the top N of
+ * each (count descending, then key ascending, so ties are ranked deterministically).
  *
- * <p>Exact: counts are kept per key; memory grows with the distinct pages and referrers of a
- * window, not with its users. The number of active users depends on the window's start, which a
- * combine does not see: the output carries the coverage, and {@link WebActivity.RankSliding} reads
- * the count for the window it fired in.
+ * <p>Exact: counts are kept per key and users per id; memory grows with the distinct pages,
+ * referrers and users of a window. Users are the costly part (each bucket's user set is merged
+ * into every window that contains it), so counting them can be turned off.
  */
 final class ActivityCombineFn
-    extends CombineFn<Tally, ActivityCombineFn.Accumulator, ActivityCombineFn.Result> {
-  /** A window's snapshot without its active users, and the coverage that counts them. */
-  record Result(ActivitySnapshot snapshot, Coverage users) {}
-
+    extends CombineFn<PageView, ActivityCombineFn.Accumulator, ActivitySnapshot> {
   /** Count descending, then key ascending. */
   static final Comparator<Map.Entry<String, Long>> RANKING =
       Comparator.<Map.Entry<String, Long>>comparingLong(Map.Entry::getValue)
@@ -48,21 +43,23 @@ final class ActivityCombineFn
 
   private final int topN;
   private final Set<String> siteHosts;
-  /** The precision of the HyperLogLog++ sketch of users, or 0 for none. */
+  private final boolean countUsers;
+  /** The precision of the HyperLogLog++ sketch of users, or 0 to keep their ids. */
   private final int sketchPrecision;
 
-  ActivityCombineFn(int topN, Set<String> siteHosts, int sketchPrecision) {
+  ActivityCombineFn(int topN, Set<String> siteHosts, boolean countUsers, int sketchPrecision) {
     this.topN = topN;
     this.siteHosts = Set.copyOf(siteHosts);
-    this.sketchPrecision = sketchPrecision;
+    this.countUsers = countUsers;
+    this.sketchPrecision = countUsers ? sketchPrecision : 0;
   }
 
   /** Mutable aggregation state; never leaves the combine. */
   static final class Accumulator {
     final Map<String, Long> pages;
     final Map<String, Long> referrers;
-    final Coverage users;
-    /** The sketch of the users, when they are counted approximately; else null. */
+    final Set<String> users;
+    /** The sketch of the users when they are counted approximately (then {@code users} is empty). */
     final HyperLogLogPlus sketch;
     long views;
     long internal;
@@ -71,7 +68,7 @@ final class ActivityCombineFn
       this(
           new HashMap<>(),
           new HashMap<>(),
-          new Coverage(),
+          new HashSet<>(),
           sketchPrecision > 0 ? new HyperLogLogPlus(sketchPrecision) : null,
           0,
           0);
@@ -80,7 +77,7 @@ final class ActivityCombineFn
     Accumulator(
         Map<String, Long> pages,
         Map<String, Long> referrers,
-        Coverage users,
+        Set<String> users,
         HyperLogLogPlus sketch,
         long views,
         long internal) {
@@ -99,8 +96,7 @@ final class ActivityCombineFn
   }
 
   @Override
-  public Accumulator addInput(Accumulator acc, Tally tally) {
-    PageView view = tally.view();
+  public Accumulator addInput(Accumulator acc, PageView view) {
     String page = Traffic.pageKey(view.getPage());
     String referrer = Traffic.referrerKey(view.getReferrer());
     acc.pages.merge(page, 1L, Long::sum);
@@ -109,14 +105,10 @@ final class ActivityCombineFn
     } else {
       acc.referrers.merge(referrer, 1L, Long::sum);
     }
-    if (tally.enter() != Tally.NONE) {
-      acc.users.add(tally.enter(), 1);
-    }
-    if (tally.leave() != Tally.NONE) {
-      acc.users.add(tally.leave(), -1);
-    }
     if (acc.sketch != null) {
       acc.sketch.offer(view.getUserId());
+    } else if (countUsers) {
+      acc.users.add(view.getUserId());
     }
     acc.views++;
     return acc;
@@ -145,18 +137,15 @@ final class ActivityCombineFn
   }
 
   @Override
-  public Result extractOutput(Accumulator acc) {
-    ActivitySnapshot snapshot =
-        ActivitySnapshot.newBuilder()
-            .addAllTopPages(top(acc.pages, topN))
-            .addAllTopReferrers(top(acc.referrers, topN))
-            .setActivePages(acc.pages.size())
-            .setActiveUsers(acc.sketch == null ? 0 : acc.sketch.cardinality())
-            .setPageViews(acc.views)
-            .setInternalReferrals(acc.internal)
-            .build();
-    // A copy: with accumulating panes the accumulator goes on changing after this output.
-    return new Result(snapshot, acc.users.copy());
+  public ActivitySnapshot extractOutput(Accumulator acc) {
+    return ActivitySnapshot.newBuilder()
+        .addAllTopPages(top(acc.pages, topN))
+        .addAllTopReferrers(top(acc.referrers, topN))
+        .setActivePages(acc.pages.size())
+        .setActiveUsers(acc.sketch != null ? acc.sketch.cardinality() : acc.users.size())
+        .setPageViews(acc.views)
+        .setInternalReferrals(acc.internal)
+        .build();
   }
 
   /** The n highest counts in {@link #RANKING} order, in O(size log n). */
@@ -180,30 +169,8 @@ final class ActivityCombineFn
   }
 
   @Override
-  public Coder<Accumulator> getAccumulatorCoder(CoderRegistry registry, Coder<Tally> input) {
+  public Coder<Accumulator> getAccumulatorCoder(CoderRegistry registry, Coder<PageView> input) {
     return AccumulatorCoder.INSTANCE;
-  }
-
-  @Override
-  public Coder<Result> getDefaultOutputCoder(CoderRegistry registry, Coder<Tally> input) {
-    return ResultCoder.INSTANCE;
-  }
-
-  /** The snapshot as its protocol buffer, then the coverage. */
-  static final class ResultCoder extends AtomicCoder<Result> {
-    static final ResultCoder INSTANCE = new ResultCoder();
-    private static final MessageCoder<ActivitySnapshot> SNAPSHOT = MessageCoder.of(ActivitySnapshot.class);
-
-    @Override
-    public void encode(Result value, OutputStream out) throws IOException {
-      SNAPSHOT.encode(value.snapshot(), out);
-      Coverage.Coder.INSTANCE.encode(value.users(), out);
-    }
-
-    @Override
-    public Result decode(InputStream in) throws IOException {
-      return new Result(SNAPSHOT.decode(in), Coverage.Coder.INSTANCE.decode(in));
-    }
   }
 
   /** Encodes counts and users as length-prefixed lists. */
@@ -217,7 +184,10 @@ final class ActivityCombineFn
     public void encode(Accumulator acc, OutputStream out) throws IOException {
       encodeCounts(acc.pages, out);
       encodeCounts(acc.referrers, out);
-      Coverage.Coder.INSTANCE.encode(acc.users, out);
+      INT.encode(acc.users.size(), out);
+      for (String user : acc.users) {
+        STRING.encode(user, out);
+      }
       if (acc.sketch == null) {
         INT.encode(0, out);
       } else {
@@ -233,7 +203,11 @@ final class ActivityCombineFn
     public Accumulator decode(InputStream in) throws IOException {
       Map<String, Long> pages = decodeCounts(in);
       Map<String, Long> referrers = decodeCounts(in);
-      Coverage users = Coverage.Coder.INSTANCE.decode(in);
+      int users = INT.decode(in);
+      Set<String> userSet = new HashSet<>(Math.max(16, users * 2));
+      for (int i = 0; i < users; i++) {
+        userSet.add(STRING.decode(in));
+      }
       int length = INT.decode(in);
       HyperLogLogPlus sketch = null;
       if (length > 0) {
@@ -243,7 +217,7 @@ final class ActivityCombineFn
         }
         sketch = HyperLogLogPlus.Builder.build(bytes);
       }
-      return new Accumulator(pages, referrers, users, sketch, LONG.decode(in), LONG.decode(in));
+      return new Accumulator(pages, referrers, userSet, sketch, LONG.decode(in), LONG.decode(in));
     }
 
     private static void encodeCounts(Map<String, Long> counts, OutputStream out)

@@ -14,7 +14,6 @@ import io.tributary.transforms.window.SlidingCombine;
 import java.util.Set;
 import java.util.TreeSet;
 import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
@@ -28,7 +27,6 @@ import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
 import org.apache.beam.sdk.transforms.windowing.PaneInfo;
-import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
@@ -109,18 +107,6 @@ public final class WebActivity {
    * the distinct counts are exact. Each view is aggregated once into its bucket (see {@link
    * SlidingCombine}), not copied into the {@code size / period} windows that contain it; there are
    * no per-page keys, so a hot page does not funnel traffic through one worker.
-   *
-   * <p>Active users are counted without merging sets of user ids: a step keyed by user keeps the
-   * buckets each user was active in and gives each view the change it makes to its bucket's count
-   * of users by first active bucket (see {@link Coverage}); a window adds up a few dozen such counts
-   * per bucket. Memory per window no longer grows with its users; per user, the step holds its
-   * active buckets of the last two windows plus the allowed lateness, cleared by one timer per user.
-   * A view's page, referrer and user count are decided together, so they agree in every pane.
-   *
-   * <p>Late views: a view is counted in all windows that contain it, or, when the watermark has
-   * passed the end of the last of them plus the allowed lateness, in none; it is then dropped and
-   * counted ({@code lateViewsDropped} with active users, the runner's {@code droppedDueToLateness}
-   * without).
    *
    * <p>Keys follow {@link Traffic}: pages by path, referrers by host, direct traffic as {@value
    * Traffic#DIRECT}, and views referred by the site itself counted as internal and not ranked.
@@ -204,9 +190,10 @@ public final class WebActivity {
     }
 
     /**
-     * Whether to count the distinct users of each window (default true), exactly. It adds a
-     * shuffle by user and a state read per view (see the README's benchmark for its cost); without
-     * it {@code active_users} is 0.
+     * Whether to count the distinct users of each window (default true), exactly. Exact counting
+     * keeps every user id of a window and is most of this transform's cost (see the README's
+     * benchmark); {@link #withApproximateActiveUsers} counts with a fixed-size sketch instead;
+     * without either, {@code active_users} is 0.
      */
     public RankSliding withActiveUsers(boolean activeUsers) {
       return toBuilder().setActiveUsers(activeUsers).setSketchPrecision(0).build();
@@ -215,9 +202,9 @@ public final class WebActivity {
     /**
      * Counts the distinct users of each window approximately, with a HyperLogLog++ sketch of
      * {@code 2^precision} registers per bucket (precision 4 to 18; the relative standard error is
-     * about {@code 1.04 / sqrt(2^precision)}, 0.8% at 14). No step keyed by user and no state per
-     * user: each bucket's sketch merges into its windows in {@code 2^precision} steps. The
-     * benchmark prints its measured error against the exact count.
+     * about {@code 1.04 / sqrt(2^precision)}, 0.8% at 14): each bucket's sketch merges into its
+     * windows in {@code 2^precision} steps however many users it holds. The README's benchmark
+     * prints its measured error against the exact count.
      */
     public RankSliding withApproximateActiveUsers(int precision) {
       if (precision < 4 || precision > 18) {
@@ -232,33 +219,16 @@ public final class WebActivity {
       if (getTopN() <= 0) {
         throw new IllegalArgumentException("RankSliding: topN must be positive, got " + getTopN());
       }
-      SlidingCombine.Globally<Tally, ActivityCombineFn.Accumulator, ActivityCombineFn.Result> aggregate =
-          SlidingCombine.globally(new ActivityCombineFn(getTopN(), getSiteHosts(), getSketchPrecision()))
-              .withSize(getSize())
-              .withPeriod(getPeriod())
-              .withAllowedLateness(getAllowedLateness())
-              .withFanout(getFanout());
-      // Checks the shape before the users step uses it.
-      long bucket = SlidingCombine.bucketOf(getSize(), getPeriod()).getMillis();
-      PCollection<Tally> tallies;
-      boolean exactUsers = getActiveUsers() && getSketchPrecision() == 0;
-      if (exactUsers) {
-        tallies =
-            views
-                .apply("KeyByUser", WithKeys.of((PageView v) -> v.getUserId()).withKeyType(TypeDescriptors.strings()))
-                .setCoder(KvCoder.of(StringUtf8Coder.of(), MessageCoder.of(PageView.class)))
-                .apply("GlobalWindow", GlobalWindowing.of())
-                .apply(
-                    "CountUsers",
-                    ParDo.of(
-                        new UserTallyFn(bucket, getSize().getMillis(), getAllowedLateness().getMillis())));
-      } else {
-        tallies = views.apply("Tally", ParDo.of(new TallyFn()));
-      }
-      return tallies
-          .setCoder(Tally.Coder.INSTANCE)
-          .apply("Aggregate", aggregate)
-          .apply("Snapshot", ParDo.of(new SnapshotFn(bucket, exactUsers)))
+      return views
+          .apply(
+              "Aggregate",
+              SlidingCombine.globally(
+                  new ActivityCombineFn(getTopN(), getSiteHosts(), getActiveUsers(), getSketchPrecision()))
+                  .withSize(getSize())
+                  .withPeriod(getPeriod())
+                  .withAllowedLateness(getAllowedLateness())
+                  .withFanout(getFanout()))
+          .apply("StampWindow", ParDo.of(new StampWindowFn()))
           .setCoder(MessageCoder.of(ActivitySnapshot.class));
     }
 
@@ -276,28 +246,13 @@ public final class WebActivity {
     }
   }
 
-  /** A view that counts no user. */
-  static final class TallyFn extends DoFn<PageView, Tally> {
-    @ProcessElement
-    public void process(@Element PageView view, OutputReceiver<Tally> out) {
-      out.output(Tally.of(view));
-    }
-  }
-
-  /** Completes a window's snapshot: its bounds, its pane, and its active users. */
-  static final class SnapshotFn extends DoFn<ActivityCombineFn.Result, ActivitySnapshot> {
+  /** Adds the window bounds and the pane to a snapshot. */
+  static final class StampWindowFn extends DoFn<ActivitySnapshot, ActivitySnapshot> {
     private final Counter lateSnapshots = Metrics.counter(METRICS_NAMESPACE, "lateSnapshots");
-    private final long bucket;
-    private final boolean exactUsers;
-
-    SnapshotFn(long bucket, boolean exactUsers) {
-      this.bucket = bucket;
-      this.exactUsers = exactUsers;
-    }
 
     @ProcessElement
     public void process(
-        @Element ActivityCombineFn.Result result,
+        @Element ActivitySnapshot snapshot,
         BoundedWindow window,
         PaneInfo pane,
         OutputReceiver<ActivitySnapshot> out) {
@@ -305,15 +260,12 @@ public final class WebActivity {
       if (pane.getTiming() == PaneInfo.Timing.LATE) {
         lateSnapshots.inc();
       }
-      ActivitySnapshot.Builder snapshot =
-          result.snapshot().toBuilder()
+      out.output(
+          snapshot.toBuilder()
               .setWindowStartMillis(w.start().getMillis())
               .setWindowEndMillis(w.end().getMillis())
-              .setPane(Panes.of(pane));
-      if (exactUsers) {
-        snapshot.setActiveUsers(result.users().countUpTo(Math.floorDiv(w.start().getMillis(), bucket)));
-      }
-      out.output(snapshot.build());
+              .setPane(Panes.of(pane))
+              .build());
     }
   }
 
