@@ -1,5 +1,6 @@
 package io.tributary.it.bench;
 
+import io.tributary.it.bench.BenchRunner.Mode;
 import io.tributary.pipelines.activity.PageViewGenerator;
 import io.tributary.pipelines.io.Synthetic;
 import io.tributary.proto.activity.ActivitySnapshot;
@@ -14,8 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.options.PipelineOptions;
-import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.MapElements;
@@ -31,121 +30,286 @@ import org.apache.beam.sdk.values.TypeDescriptors;
 import org.joda.time.Duration;
 
 /**
- * Top pages over 5-minute windows every 10 seconds, two ways, on the same generated input: the
- * naive {@code SlidingWindows + Count.perElement + Top} and Tributary's incremental {@code
+ * Top pages over 5-minute windows every 10 seconds, on the same generated input: the naive {@code
+ * SlidingWindows + Count.perElement + Top} and Tributary's incremental {@code
  * WebActivity.rankSliding()}, which also ranks referrers, with and without its exact count of
- * distinct users. Prints events
- * per second and the ratio per runner, and checks that both give the same top pages for every
- * window.
+ * distinct users. Each runs in batch mode (bounded input) and in streaming mode ({@link
+ * Synthetic#streamed}: the same views as an unbounded stream whose watermark advances with them).
+ * Prints seconds, events per second, the speedup over the naive variant in the same mode, the peak
+ * heap of each run (the fastest of {@code --repeats} runs counts), and whether each variant's output equals a brute-force oracle computed here in
+ * plain Java: the top pages of every window, and for the full variant its exact number of distinct
+ * users (exit status 1 if any differs).
  *
- * <p>{@code it/bin/benchmark activity [--events=1000000] [--runners=direct,flink] [--topN=10]}
+ * <p>{@code it/bin/benchmark activity [--events=1000000] [--runners=direct,flink] [--topN=10]
+ * [--modes=batch,streaming] [--repeats=2]}
  */
 public final class ActivityBenchmark {
   private static final Map<String, Map<Long, String>> RESULTS = new ConcurrentHashMap<>();
   private static final Duration SIZE = Duration.standardMinutes(5);
   private static final Duration PERIOD = Duration.standardSeconds(10);
+  private static final int SKETCH_PRECISION = 14;
 
   private ActivityBenchmark() {}
 
-  public static void main(String[] args) {
+  public static void main(String[] args) throws Exception {
     long events = 1_000_000;
     String runners = "direct,flink";
+    String modes = "batch,streaming";
     int topN = 10;
     for (String arg : args) {
       if (arg.startsWith("--events=")) {
         events = Long.parseLong(arg.substring(9));
+      } else if (arg.startsWith("--repeats=")) {
+        repeats = Integer.parseInt(arg.substring(10));
       } else if (arg.startsWith("--runners=")) {
         runners = arg.substring(10);
+      } else if (arg.startsWith("--modes=")) {
+        modes = arg.substring(8);
       } else if (arg.startsWith("--topN=")) {
         topN = Integer.parseInt(arg.substring(7));
       } else {
-        throw new IllegalArgumentException("unknown argument " + arg + "; use --events=N --runners=direct,flink --topN=N");
+        throw new IllegalArgumentException(
+            "unknown argument " + arg + "; use --events=N --runners=direct,flink --modes=batch,streaming --topN=N --repeats=N");
       }
     }
     // 1,000 views per second of event time over 1,000 pages and 50,000 users.
     PageViewGenerator generator = new PageViewGenerator(7, 1_700_000_000_000L, 1000, 1000, 5000, 1_800_000);
-    System.out.printf("activity benchmark: %,d views, %s windows every %s, top %d, %d cores%n",
-        events, SIZE, PERIOD, topN, Runtime.getRuntime().availableProcessors());
-    System.out.printf("%-7s %-44s %10s %9s %12s %9s  %s%n", "runner", "variant", "events", "seconds", "events/s", "speedup", "top pages");
+    long oracleStart = System.nanoTime();
+    Oracle oracle = Oracle.of(generator, events, topN);
+    System.out.printf(
+        "activity benchmark: %,d views, %s windows every %s, top %d, %d cores; oracle: %,d windows, %.1f s%n",
+        events, SIZE, PERIOD, topN, Runtime.getRuntime().availableProcessors(), oracle.pages.size(),
+        (System.nanoTime() - oracleStart) / 1e9);
+    System.out.printf(
+        "%-7s %-9s %-46s %10s %9s %12s %9s %8s  %s%n",
+        "runner", "mode", "variant", "events", "seconds", "events/s", "speedup", "heap MB", "vs oracle");
     boolean allEqual = true;
     for (String runner : runners.split(",")) {
-      // Warm up the JIT and the runner on a small input first.
-      run(runner, generator, Math.min(events, 20_000), topN, Variant.NAIVE, "warm-naive");
-      run(runner, generator, Math.min(events, 20_000), topN, Variant.RANKINGS, "warm-rankings");
-      run(runner, generator, Math.min(events, 20_000), topN, Variant.FULL, "warm-full");
-      double source = runSourceOnly(runner, generator, events);
-      double naive = run(runner, generator, events, topN, Variant.NAIVE, runner + "-naive");
-      double rankings = run(runner, generator, events, topN, Variant.RANKINGS, runner + "-rankings");
-      double incremental = run(runner, generator, events, topN, Variant.FULL, runner + "-incremental");
-      Map<Long, String> a = RESULTS.get(runner + "-naive");
-      boolean rankingsEqual = a != null && a.equals(RESULTS.get(runner + "-rankings"));
-      Map<Long, String> b = RESULTS.get(runner + "-incremental");
-      boolean equal = a != null && a.equals(b);
-      allEqual &= equal && rankingsEqual;
-      System.out.printf("%-7s %-44s %,10d %9.1f %,12.0f %9s%n", runner, "(floor: generate and count the views only)", events, source, events / source, "-");
-      System.out.printf("%-7s %-44s %,10d %9.1f %,12.0f %9s%n", runner, "naive SlidingWindows + Count.perElement + Top", events, naive, events / naive, "1.0x");
-      System.out.printf("%-7s %-44s %,10d %9.1f %,12.0f %8.1fx  %s%n", runner, "incremental rankSliding, rankings only", events, rankings, events / rankings, naive / rankings,
-          rankingsEqual ? "equal in all " + a.size() + " windows" : "DIFFER");
-      System.out.printf("%-7s %-44s %,10d %9.1f %,12.0f %8.1fx  %s%n", runner, "incremental rankSliding, + exact active users", events, incremental, events / incremental, naive / incremental,
-          equal ? "equal in all " + a.size() + " windows" : "DIFFER (" + (a == null ? 0 : a.size()) + " vs " + (b == null ? 0 : b.size()) + " windows)");
+      for (String modeName : modes.split(",")) {
+        Mode mode = Mode.valueOf(modeName.toUpperCase(java.util.Locale.ROOT));
+        long warm = Math.min(events, 20_000);
+        for (Variant v : Variant.values()) {
+          run(runner, mode, generator, warm, topN, v, "warm");
+        }
+        String at = runner + "-" + mode + "-";
+        Measure.Run floor = run(runner, mode, generator, events, topN, Variant.FLOOR, at + "floor");
+        Measure.Run naive = run(runner, mode, generator, events, topN, Variant.NAIVE, at + "naive");
+        Measure.Run rankings = run(runner, mode, generator, events, topN, Variant.RANKINGS, at + "rankings");
+        Measure.Run full = run(runner, mode, generator, events, topN, Variant.FULL, at + "full");
+        Measure.Run approximate = run(runner, mode, generator, events, topN, Variant.APPROXIMATE, at + "approximate");
+        String naiveCheck = oracle.check(RESULTS.get(at + "naive"), false);
+        String rankingsCheck = oracle.check(RESULTS.get(at + "rankings"), false);
+        String fullCheck = oracle.check(RESULTS.get(at + "full"), true);
+        String approximateCheck = oracle.checkApproximate(RESULTS.get(at + "approximate"));
+        allEqual &= naiveCheck.startsWith("equal") && rankingsCheck.startsWith("equal") && fullCheck.startsWith("equal")
+            && approximateCheck.startsWith("equal");
+        row(runner, mode, "(floor: generate and count the views only)", events, floor, "-", "");
+        row(runner, mode, "naive SlidingWindows + Count.perElement + Top", events, naive, "1.0x", naiveCheck);
+        row(runner, mode, "incremental rankSliding, rankings only", events, rankings,
+            String.format("%.1fx", naive.seconds() / rankings.seconds()), rankingsCheck);
+        row(runner, mode, "incremental rankSliding, + exact active users", events, full,
+            String.format("%.1fx", naive.seconds() / full.seconds()), fullCheck);
+        row(runner, mode, "incremental rankSliding, + HLL++ active users", events, approximate,
+            String.format("%.1fx", naive.seconds() / approximate.seconds()), approximateCheck);
+        System.out.printf(
+            "%-7s %-9s rankings + exact active users at %.1fx the naive top pages (target 10x)%n",
+            runner, mode.label(), naive.seconds() / full.seconds());
+      }
     }
+    System.out.println(allEqual ? "every variant equals the oracle" : "A VARIANT DIFFERS FROM THE ORACLE");
     if (!allEqual) {
       System.exit(1);
     }
   }
 
-  private static PipelineOptions options(String runner) {
-    return PipelineOptionsFactory.fromArgs(
-            runner.equals("flink")
-                ? new String[] {"--runner=FlinkRunner", "--flinkMaster=[local]", "--parallelism=" + Runtime.getRuntime().availableProcessors()}
-                : new String[] {"--runner=DirectRunner", "--targetParallelism=" + Runtime.getRuntime().availableProcessors(),
-                    // The Direct runner's debugging checks re-encode every element; both variants run without them.
-                    "--enforceImmutability=false", "--enforceEncodability=false"})
-        .create();
+  private static void row(
+      String runner, Mode mode, String variant, long events, Measure.Run run, String speedup, String check) {
+    System.out.printf(
+        "%-7s %-9s %-46s %,10d %9.1f %,12.0f %9s %8d  %s%n",
+        runner, mode.label(), variant, events, run.seconds(),
+        events / run.seconds(), speedup, run.peakHeapMb(), check);
   }
 
-  /** The cost shared by both variants: generating the views, counted so nothing is skipped. */
-  private static double runSourceOnly(String runner, PageViewGenerator generator, long events) {
-    Pipeline p = Pipeline.create(options(runner));
-    p.apply("Views", Synthetic.bounded(generator, events))
-        .apply("Count", Count.globally());
-    long start = System.nanoTime();
-    p.run().waitUntilFinish();
-    return (System.nanoTime() - start) / 1e9;
-  }
+  /** Runs of each variant; the fastest counts. */
+  static int repeats = 2;
 
   /** What a run computes. */
   enum Variant {
+    FLOOR,
     NAIVE,
     RANKINGS,
-    FULL
+    FULL,
+    APPROXIMATE
   }
 
-  private static double run(String runner, PageViewGenerator generator, long events, int topN, Variant variant, String label) {
-    Pipeline p = Pipeline.create(options(runner));
+  private static Measure.Run run(
+      String runner, Mode mode, PageViewGenerator generator, long events, int topN, Variant variant, String label)
+      throws Exception {
     RESULTS.put(label, new ConcurrentHashMap<>());
-    PCollection<PageView> views = p.apply("Views", Synthetic.bounded(generator, events));
-    if (variant != Variant.NAIVE) {
-      views
-          .apply(
-              "Rank",
-              WebActivity.rankSliding()
-                  .withSize(SIZE)
-                  .withPeriod(PERIOD)
-                  .withTopN(topN)
-                  .withActiveUsers(variant == Variant.FULL))
-          .apply("Collect", ParDo.of(new CollectSnapshotFn(label)));
-    } else {
-      views
-          .apply("Window", Window.into(SlidingWindows.of(SIZE).every(PERIOD)))
-          .apply("Page", MapElements.into(TypeDescriptors.strings()).via((PageView v) -> Traffic.pageKey(v.getPage())))
-          .apply("Count", Count.perElement())
-          .apply("Top", Top.of(topN, new ByCountThenKey()).withoutDefaults())
-          .apply("Collect", ParDo.of(new CollectTopFn(label)));
+    // A new pipeline per run, each from scratch.
+    return Measure.best(
+        repeats, () -> pipeline(runner, mode, generator, events, topN, variant, label).run().waitUntilFinish());
+  }
+
+  private static Pipeline pipeline(
+      String runner, Mode mode, PageViewGenerator generator, long events, int topN, Variant variant, String label) {
+    Pipeline p = Pipeline.create(BenchRunner.options(runner, mode));
+    PCollection<PageView> views = BenchRunner.source(p.begin(), "Views", generator, events, mode);
+    switch (variant) {
+      case FLOOR -> views.apply("Count", ParDo.of(new CountFn()));
+      case NAIVE ->
+          views
+              .apply("Window", Window.into(SlidingWindows.of(SIZE).every(PERIOD)))
+              .apply("Page", MapElements.into(TypeDescriptors.strings()).via((PageView v) -> Traffic.pageKey(v.getPage())))
+              .apply("Count", Count.perElement())
+              .apply("Top", Top.of(topN, new ByCountThenKey()).withoutDefaults())
+              .apply("Collect", ParDo.of(new CollectTopFn(label)));
+      case RANKINGS, FULL, APPROXIMATE -> {
+        WebActivity.RankSliding rank =
+            WebActivity.rankSliding().withSize(SIZE).withPeriod(PERIOD).withTopN(topN);
+        rank =
+            variant == Variant.RANKINGS
+                ? rank.withActiveUsers(false)
+                : variant == Variant.APPROXIMATE ? rank.withApproximateActiveUsers(SKETCH_PRECISION) : rank;
+        views
+            .apply("Rank", rank)
+            .apply("Collect", ParDo.of(new CollectSnapshotFn(label, variant != Variant.RANKINGS)));
+      }
     }
-    long start = System.nanoTime();
-    p.run().waitUntilFinish();
-    return (System.nanoTime() - start) / 1e9;
+    return p;
+  }
+
+  /** Counts what it reads, so that nothing is skipped; works in either mode. */
+  static final class CountFn extends DoFn<PageView, Void> {
+    static final java.util.concurrent.atomic.AtomicLong COUNT = new java.util.concurrent.atomic.AtomicLong();
+
+    @ProcessElement
+    public void process(@Element PageView v) {
+      COUNT.incrementAndGet();
+    }
+  }
+
+  /**
+   * The expected top pages and distinct users of every window, by brute force: each window's views
+   * are counted directly (users as a set of ids), from the generated views held in arrays.
+   */
+  static final class Oracle {
+    final Map<Long, String> pages = new java.util.TreeMap<>();
+    final Map<Long, Integer> users = new java.util.TreeMap<>();
+
+    static Oracle of(PageViewGenerator generator, long events, int topN) {
+      int n = Math.toIntExact(events);
+      long[] times = new long[n];
+      int[] userIds = new int[n];
+      int[] pageIds = new int[n];
+      Map<String, Integer> userIndex = new java.util.HashMap<>();
+      Map<String, Integer> pageIndex = new java.util.HashMap<>();
+      List<String> pageNames = new ArrayList<>();
+      long first = Long.MAX_VALUE;
+      long last = Long.MIN_VALUE;
+      for (int i = 0; i < n; i++) {
+        PageView v = generator.at(i);
+        times[i] = v.getEventTimeMillis();
+        userIds[i] = userIndex.computeIfAbsent(v.getUserId(), u -> userIndex.size());
+        String page = Traffic.pageKey(v.getPage());
+        Integer id = pageIndex.get(page);
+        if (id == null) {
+          id = pageNames.size();
+          pageIndex.put(page, id);
+          pageNames.add(page);
+        }
+        pageIds[i] = id;
+        first = Math.min(first, times[i]);
+        last = Math.max(last, times[i]);
+      }
+      // Views in index order are in time order up to the generator's disorder bound.
+      Integer[] order = new Integer[n];
+      for (int i = 0; i < n; i++) {
+        order[i] = i;
+      }
+      java.util.Arrays.sort(order, java.util.Comparator.comparingLong(i -> times[i]));
+      Oracle oracle = new Oracle();
+      long size = SIZE.getMillis();
+      long period = PERIOD.getMillis();
+      int from = 0;
+      for (long start = Math.floorDiv(first, period) * period - size + period; start <= last; start += period) {
+        while (from < n && times[order[from]] < start) {
+          from++;
+        }
+        long[] counts = new long[pageNames.size()];
+        java.util.BitSet seen = new java.util.BitSet(userIndex.size());
+        int views = 0;
+        for (int k = from; k < n && times[order[k]] < start + size; k++) {
+          counts[pageIds[order[k]]]++;
+          seen.set(userIds[order[k]]);
+          views++;
+        }
+        if (views == 0) {
+          continue;
+        }
+        List<RankedCount> ranked = new ArrayList<>();
+        for (int page = 0; page < counts.length; page++) {
+          if (counts[page] > 0) {
+            ranked.add(RankedCount.newBuilder().setItem(pageNames.get(page)).setCount(counts[page]).build());
+          }
+        }
+        ranked.sort(java.util.Comparator.comparingLong(RankedCount::getCount).reversed().thenComparing(RankedCount::getItem));
+        oracle.pages.put(start, render(ranked.subList(0, Math.min(topN, ranked.size()))));
+        oracle.users.put(start, seen.cardinality());
+      }
+      return oracle;
+    }
+
+    /**
+     * "equal ..." with the relative error of the active users (mean, largest) when {@code actual}
+     * has every window's top pages right, else what differs.
+     */
+    String checkApproximate(Map<Long, String> actual) {
+      if (actual == null) {
+        return "no output";
+      }
+      Map<Long, String> pagesOnly = new java.util.TreeMap<>();
+      double sum = 0;
+      double max = 0;
+      for (Map.Entry<Long, String> e : actual.entrySet()) {
+        int at = e.getValue().lastIndexOf(" users=");
+        pagesOnly.put(e.getKey(), e.getValue().substring(0, at));
+        Integer exact = users.get(e.getKey());
+        if (exact != null) {
+          double error = Math.abs(Long.parseLong(e.getValue().substring(at + 7)) - exact) / (double) exact;
+          sum += error;
+          max = Math.max(max, error);
+        }
+      }
+      String pagesCheck = check(pagesOnly, false);
+      return pagesCheck.startsWith("equal")
+          ? String.format("%s; users off by %.2f%% on average, %.2f%% at most", pagesCheck, 100 * sum / actual.size(), 100 * max)
+          : pagesCheck;
+    }
+
+    /** "equal ..." when {@code actual} has every window's top pages (and users) right, else what differs. */
+    String check(Map<Long, String> actual, boolean withUsers) {
+      if (actual == null) {
+        return "no output";
+      }
+      int wrong = 0;
+      Long example = null;
+      for (Map.Entry<Long, String> e : pages.entrySet()) {
+        String expected = e.getValue() + (withUsers ? " users=" + users.get(e.getKey()) : "");
+        if (!expected.equals(actual.get(e.getKey()))) {
+          wrong++;
+          example = example == null ? e.getKey() : example;
+        }
+      }
+      int extra = (int) actual.keySet().stream().filter(k -> !pages.containsKey(k)).count();
+      if (wrong == 0 && extra == 0) {
+        return "equal in all " + pages.size() + " windows" + (withUsers ? ", active users included" : "");
+      }
+      return String.format(
+          "DIFFERS in %d of %d windows (%d extra); first at %d: expected [%s] got [%s]",
+          wrong, pages.size(), extra, example, pages.get(example) + (withUsers ? " users=" + users.get(example) : ""),
+          example == null ? "" : actual.get(example));
+    }
   }
 
   static String render(List<RankedCount> top) {
@@ -156,14 +320,18 @@ public final class ActivityBenchmark {
 
   static final class CollectSnapshotFn extends DoFn<ActivitySnapshot, Void> {
     private final String label;
+    private final boolean withUsers;
 
-    CollectSnapshotFn(String label) {
+    CollectSnapshotFn(String label, boolean withUsers) {
       this.label = label;
+      this.withUsers = withUsers;
     }
 
     @ProcessElement
     public void process(@Element ActivitySnapshot s) {
-      RESULTS.get(label).put(s.getWindowStartMillis(), render(s.getTopPagesList()));
+      RESULTS.get(label).put(
+          s.getWindowStartMillis(),
+          render(s.getTopPagesList()) + (withUsers ? " users=" + s.getActiveUsers() : ""));
     }
   }
 

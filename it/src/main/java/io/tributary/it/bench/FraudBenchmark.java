@@ -1,5 +1,6 @@
 package io.tributary.it.bench;
 
+import io.tributary.it.bench.BenchRunner.Mode;
 import io.tributary.pipelines.fraud.TransactionGenerator;
 import io.tributary.pipelines.io.Synthetic;
 import io.tributary.proto.fraud.FraudAlert;
@@ -17,10 +18,7 @@ import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.extensions.protobuf.ProtoCoder;
-import org.apache.beam.sdk.options.PipelineOptions;
-import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.Combine;
-import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.join.CoGbkResult;
@@ -41,10 +39,14 @@ import org.joda.time.Duration;
  * generated input: Tributary's exact {@code Fraud.score()}; the naive Beam approach ({@code
  * SlidingWindows(1h, 1m)} sums and counts joined back to each transaction by the minute it falls
  * in); and a hand-written Flink DataStream {@code KeyedProcessFunction} with the same exact logic
- * ({@link HandWrittenFlinkFraud}) on the same embedded Flink mini cluster. Prints events per
- * second, the ratios, and each variant's alerts against the brute-force oracle.
+ * ({@link HandWrittenFlinkFraud}) on the same embedded Flink mini cluster. Each runs in batch mode
+ * (bounded input) and in streaming mode ({@link Synthetic#streamed}: the same records as an unbounded
+ * stream whose watermark advances with them). Prints seconds, events per second, the ratios, the
+ * peak heap of each run (the fastest of {@code --repeats} runs counts), and each variant's alerts against the brute-force oracle (exit status 1 if
+ * an exact variant differs).
  *
- * <p>{@code it/bin/benchmark fraud [--events=1000000] [--cards=100000] [--runners=flink,direct]}
+ * <p>{@code it/bin/benchmark fraud [--events=1000000] [--cards=100000] [--runners=flink,direct]
+ * [--naive=true] [--modes=batch,streaming] [--repeats=2]}
  */
 public final class FraudBenchmark {
   static final Map<String, Set<String>> ALERTS = new ConcurrentHashMap<>();
@@ -58,16 +60,24 @@ public final class FraudBenchmark {
     long events = 1_000_000;
     int cards = 100_000;
     String runners = "flink,direct";
+    boolean naive = true;
+    String modes = "batch,streaming";
     for (String arg : args) {
       if (arg.startsWith("--events=")) {
         events = Long.parseLong(arg.substring(9));
       } else if (arg.startsWith("--cards=")) {
         cards = Integer.parseInt(arg.substring(8));
+      } else if (arg.startsWith("--repeats=")) {
+        repeats = Integer.parseInt(arg.substring(10));
       } else if (arg.startsWith("--runners=")) {
         runners = arg.substring(10);
+      } else if (arg.startsWith("--modes=")) {
+        modes = arg.substring(8);
+      } else if (arg.startsWith("--naive=")) {
+        naive = Boolean.parseBoolean(arg.substring(8));
       } else {
         throw new IllegalArgumentException(
-            "unknown argument " + arg + "; use --events=N --cards=N --runners=flink,direct");
+            "unknown argument " + arg + "; use --events=N --cards=N --runners=flink,direct --naive=true|false --modes=batch,streaming --repeats=N");
       }
     }
     // 100 transactions per second of event time: 1M span about 2.8 hours, ~3.6 per card-hour.
@@ -79,43 +89,74 @@ public final class FraudBenchmark {
             + " oracle: %,d alerts%n",
         events, cards, THRESHOLD, MIN_HISTORY, Runtime.getRuntime().availableProcessors(), oracle.size());
     System.out.printf(
-        "%-7s %-46s %9s %12s %9s  %s%n", "runner", "variant", "seconds", "events/s", "ratio", "alerts vs oracle");
+        "%-7s %-9s %-46s %9s %12s %9s %9s  %s%n",
+        "runner", "mode", "variant", "seconds", "events/s", "ratio", "heap MB", "alerts vs oracle");
     boolean exact = true;
     for (String runner : runners.split(",")) {
       long warm = Math.min(events, 20_000);
-      run(runner, generator, warm, Variant.NAIVE, "warm");
-      run(runner, generator, warm, Variant.TRIBUTARY, "warm");
-      double floor = run(runner, generator, events, Variant.FLOOR, runner + "-floor");
-      double naive = run(runner, generator, events, Variant.NAIVE, runner + "-naive");
-      double tributary = run(runner, generator, events, Variant.TRIBUTARY, runner + "-tributary");
-      row(runner, "(floor: generate and count only)", events, floor, "-", "");
-      row(runner, "naive SlidingWindows(1h,1m) + CoGroupByKey", events, naive, "1.0x",
-          compare(oracle, ALERTS.get(runner + "-naive")));
-      row(runner, "Fraud.score() (exact)", events, tributary,
-          String.format("%.1fx", naive / tributary), compare(oracle, ALERTS.get(runner + "-tributary")));
-      exact &= oracle.equals(ALERTS.get(runner + "-tributary"));
+      if (naive) {
+        run(runner, Mode.BATCH, generator, warm, Variant.NAIVE, "warm");
+      }
+      run(runner, Mode.BATCH, generator, warm, Variant.TRIBUTARY, "warm");
+      if (modes.contains("streaming")) {
+        run(runner, Mode.STREAMING, generator, warm, Variant.TRIBUTARY, "warm");
+      }
+      Measure.Run floor = run(runner, Mode.BATCH, generator, events, Variant.FLOOR, runner + "-floor");
+      row(runner, Mode.BATCH, "(floor: generate and count only)", events, floor, "-", "");
+      Measure.Run slow = null;
+      if (naive) {
+        slow = run(runner, Mode.BATCH, generator, events, Variant.NAIVE, runner + "-naive");
+        row(runner, Mode.BATCH, "naive SlidingWindows(1h,1m) + CoGroupByKey", events, slow, "1.0x",
+            compare(oracle, ALERTS.get(runner + "-naive")));
+      }
+      Measure.Run batch = run(runner, Mode.BATCH, generator, events, Variant.TRIBUTARY, runner + "-batch");
+      row(runner, Mode.BATCH, "Fraud.score() (exact)", events, batch,
+          slow == null ? "-" : String.format("%.1fx", slow.seconds() / batch.seconds()),
+          compare(oracle, ALERTS.get(runner + "-batch")));
+      exact &= oracle.equals(ALERTS.get(runner + "-batch"));
+      if (!modes.contains("streaming")) {
+        continue;
+      }
+      Measure.Run streamFloor = run(runner, Mode.STREAMING, generator, events, Variant.FLOOR, runner + "-stream-floor");
+      row(runner, Mode.STREAMING, "(floor: generate and count only)", events, streamFloor, "-", "");
+      Measure.Run streaming = run(runner, Mode.STREAMING, generator, events, Variant.TRIBUTARY, runner + "-streaming");
+      row(runner, Mode.STREAMING, "Fraud.score() (exact)", events, streaming,
+          slow == null ? "-" : String.format("%.1fx", slow.seconds() / streaming.seconds()),
+          compare(oracle, ALERTS.get(runner + "-streaming")));
+      exact &= oracle.equals(ALERTS.get(runner + "-streaming"));
       if (runner.equals("flink")) {
-        double streaming = run("flink-streaming", generator, events, Variant.TRIBUTARY, "flink-streaming-tributary");
-        row(runner, "Fraud.score() (exact), Flink streaming mode", events, streaming,
-            String.format("%.1fx", naive / streaming), compare(oracle, ALERTS.get("flink-streaming-tributary")));
-        exact &= oracle.equals(ALERTS.get("flink-streaming-tributary"));
-        HandWrittenFlinkFraud.run(generator, 1000, WINDOW, THRESHOLD, MIN_HISTORY, "warm");
-        double flink = HandWrittenFlinkFraud.run(generator, events, WINDOW, THRESHOLD, MIN_HISTORY, "flink-datastream");
-        row("flink", "hand-written KeyedProcessFunction (DataStream)", events, flink,
-            "-", compare(oracle, ALERTS.get("flink-datastream")));
+        long n = events;
+        HandWrittenFlinkFraud.run(generator, warm, WINDOW, THRESHOLD, MIN_HISTORY, false, "warm");
+        HandWrittenFlinkFraud.run(generator, warm, WINDOW, THRESHOLD, MIN_HISTORY, true, "warm");
+        Measure.Run handStreaming = Measure.best(repeats,
+            () -> HandWrittenFlinkFraud.run(generator, n, WINDOW, THRESHOLD, MIN_HISTORY, false, "hand-streaming"));
+        row("flink", Mode.STREAMING, "hand-written KeyedProcessFunction (DataStream)", events, handStreaming,
+            "-", compare(oracle, ALERTS.get("hand-streaming")));
+        Measure.Run handBatch = Measure.best(repeats,
+            () -> HandWrittenFlinkFraud.run(generator, n, WINDOW, THRESHOLD, MIN_HISTORY, true, "hand-batch"));
+        row("flink", Mode.BATCH, "hand-written KeyedProcessFunction (DataStream)", events, handBatch,
+            "-", compare(oracle, ALERTS.get("hand-batch")));
+        exact &= oracle.equals(ALERTS.get("hand-streaming")) && oracle.equals(ALERTS.get("hand-batch"));
         System.out.printf(
-            "%-7s Fraud.score() speed relative to the hand-written Flink job: %.2fx (batch mode), %.2fx (streaming mode)%n",
-            "", flink / tributary, flink / streaming);
+            "Fraud.score() speed relative to the hand-written Flink job: %.2fx in streaming mode (target 0.5x);"
+                + " in batch mode %.2fx of the hand-written job in streaming mode (target 1.0x), %.2fx of it in batch mode%n",
+            handStreaming.seconds() / streaming.seconds(),
+            handStreaming.seconds() / batch.seconds(),
+            handBatch.seconds() / batch.seconds());
       }
     }
+    System.out.println(exact ? "all exact variants equal the oracle" : "AN EXACT VARIANT DIFFERS FROM THE ORACLE");
     if (!exact) {
       System.exit(1);
     }
   }
 
-  private static void row(String runner, String variant, long events, double seconds, String ratio, String alerts) {
+  private static void row(
+      String runner, Mode mode, String variant, long events, Measure.Run run, String ratio, String alerts) {
     System.out.printf(
-        "%-7s %-46s %9.1f %,12.0f %9s  %s%n", runner, variant, seconds, events / seconds, ratio, alerts);
+        "%-7s %-9s %-46s %9.1f %,12.0f %9s %9d  %s%n",
+        runner, mode.label(), variant, run.seconds(), events / run.seconds(),
+        ratio, run.peakHeapMb(), alerts);
   }
 
   static String compare(Set<String> oracle, Set<String> actual) {
@@ -156,34 +197,39 @@ public final class FraudBenchmark {
     TRIBUTARY
   }
 
-  private static PipelineOptions options(String runner) {
-    int cores = Runtime.getRuntime().availableProcessors();
-    return PipelineOptionsFactory.fromArgs(
-            runner.equals("flink-streaming")
-                ? new String[] {"--runner=FlinkRunner", "--flinkMaster=[local]", "--parallelism=" + cores, "--streaming=true"}
-                : runner.equals("flink")
-                ? new String[] {"--runner=FlinkRunner", "--flinkMaster=[local]", "--parallelism=" + cores}
-                : new String[] {
-                  "--runner=DirectRunner", "--targetParallelism=" + cores,
-                  // The Direct runner's debugging checks re-encode every element; all variants run without them.
-                  "--enforceImmutability=false", "--enforceEncodability=false"
-                })
-        .create();
+
+  /** Runs of each variant; the fastest counts. */
+  static int repeats = 2;
+
+  private static Measure.Run run(
+      String runner, Mode mode, TransactionGenerator generator, long events, Variant variant, String label)
+      throws Exception {
+    ALERTS.put(label, ConcurrentHashMap.newKeySet());
+    // A new pipeline per run, each from scratch.
+    return Measure.best(repeats, () -> pipeline(runner, mode, generator, events, variant, label).run().waitUntilFinish());
   }
 
-  private static double run(String runner, TransactionGenerator generator, long events, Variant variant, String label) {
-    Pipeline p = Pipeline.create(options(runner));
-    ALERTS.put(label, ConcurrentHashMap.newKeySet());
-    PCollection<Transaction> txns = p.apply("Transactions", Synthetic.bounded(generator, events));
+  private static Pipeline pipeline(
+      String runner, Mode mode, TransactionGenerator generator, long events, Variant variant, String label) {
+    Pipeline p = Pipeline.create(BenchRunner.options(runner, mode));
+    PCollection<Transaction> txns = BenchRunner.source(p.begin(), "Transactions", generator, events, mode);
     switch (variant) {
-      case FLOOR -> txns.apply("Count", Count.globally());
+      case FLOOR -> txns.apply("Count", ParDo.of(new CountFn()));
       case TRIBUTARY ->
           txns.apply("Score", Fraud.score()).alerts().apply("Collect", ParDo.of(new CollectAlertFn(label)));
       case NAIVE -> naive(txns, label);
     }
-    long start = System.nanoTime();
-    p.run().waitUntilFinish();
-    return (System.nanoTime() - start) / 1e9;
+    return p;
+  }
+
+  /** Counts what it reads, so that nothing is skipped; works in either mode. */
+  static final class CountFn extends DoFn<Transaction, Void> {
+    static final java.util.concurrent.atomic.AtomicLong COUNT = new java.util.concurrent.atomic.AtomicLong();
+
+    @ProcessElement
+    public void process(@Element Transaction t) {
+      COUNT.incrementAndGet();
+    }
   }
 
   /**

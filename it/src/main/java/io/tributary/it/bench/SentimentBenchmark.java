@@ -1,14 +1,13 @@
 package io.tributary.it.bench;
 
+import io.tributary.it.bench.Measure.Body;
+import io.tributary.it.bench.Measure.Run;
 import io.tributary.pipelines.sentiment.HeadlineGenerator;
 import io.tributary.proto.sentiment.ScoredMention;
 import io.tributary.proto.sentiment.TextItem;
 import io.tributary.transforms.sentiment.CoreNlpPipelines;
 import io.tributary.transforms.sentiment.FinanceScorer;
 import io.tributary.transforms.sentiment.Sentiment;
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -44,6 +43,7 @@ import org.apache.beam.sdk.values.PCollection;
  * finance method and 300 for the CoreNLP ones).
  */
 public final class SentimentBenchmark {
+
   static final AtomicLong SCORED = new AtomicLong();
   static final AtomicLong BUNDLES = new AtomicLong();
 
@@ -155,45 +155,15 @@ public final class SentimentBenchmark {
     long apply(long i) throws Exception;
   }
 
-  /** Seconds, peak heap and heap in use after a full GC, of one run. */
-  record Run(double seconds, long peakHeapMb, long liveHeapMb) {}
-
-  interface Body {
-    void run() throws Exception;
-  }
-
   static int repeats = 3;
 
-  /** The fastest of {@link #repeats} runs (and the largest peak heap): machine noise only ever slows a run. */
+  /** The fastest of {@link #repeats} runs (and the largest peak heap). */
   static Run measure(Body body) throws Exception {
-    Run best = null;
-    for (int r = 0; r < repeats; r++) {
-      Run run = measureOnce(body);
-      best = best == null ? run
-          : new Run(Math.min(best.seconds(), run.seconds()), Math.max(best.peakHeapMb(), run.peakHeapMb()), run.liveHeapMb());
-    }
-    return best;
+    return Measure.best(repeats, body);
   }
 
   static Run measureOnce(Body body) throws Exception {
-    System.gc();
-    List<MemoryPoolMXBean> heap = new ArrayList<>();
-    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-      if (pool.getType() == MemoryType.HEAP) {
-        pool.resetPeakUsage();
-        heap.add(pool);
-      }
-    }
-    long start = System.nanoTime();
-    body.run();
-    double seconds = (System.nanoTime() - start) / 1e9;
-    long peak = 0;
-    for (MemoryPoolMXBean pool : heap) {
-      peak += pool.getPeakUsage().getUsed();
-    }
-    System.gc();
-    Runtime rt = Runtime.getRuntime();
-    return new Run(seconds, peak >> 20, (rt.totalMemory() - rt.freeMemory()) >> 20);
+    return Measure.once(body);
   }
 
   /** Prints a row; the ratio is of sentences/s to the baseline's ({@code baselineSentences} in its run). */

@@ -121,6 +121,12 @@ public final class Fraud {
    *       forgotten it is scored against the history still held.
    * </ul>
    *
+   * <p><b>Execution.</b> On a stream, per card and currency one state value (history, pending
+   * transactions, horizon) is read and written once per transaction, with one release timer per
+   * pending event time and an expiry timer that is extended only when it fires. On bounded input,
+   * where nothing can be late, each card's transactions are grouped and scored in one pass with the
+   * same results and no state or timers; a card's transactions are then held in memory together.
+   *
    * <p>Input elements must be timestamped with their event time (as {@link #parseJson()} does);
    * the input's windowing is replaced by the global window.
    */
