@@ -107,7 +107,6 @@ final class CardScorer implements Serializable {
     List<Transaction> batch = new ArrayList<>(due.size());
     for (Transaction t : due) {
       String id = t.getTransactionId();
-      long fingerprint = CardHistory.fingerprint(t);
       int held = history.indexOf(id);
       Long first = held >= 0 ? Long.valueOf(history.fingerprintAt(held)) : null;
       for (int i = 0; first == null && i < batch.size(); i++) {
@@ -115,9 +114,11 @@ final class CardScorer implements Serializable {
           first = CardHistory.fingerprint(batch.get(i));
         }
       }
+      // A transaction is serialized for its fingerprint here only when its id was seen; the history
+      // fingerprints what it keeps.
       if (first == null) {
         batch.add(t);
-      } else if (first == fingerprint) {
+      } else if (first == CardHistory.fingerprint(t)) {
         duplicates.inc();
       } else {
         conflicting.inc();

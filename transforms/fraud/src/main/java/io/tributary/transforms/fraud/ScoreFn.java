@@ -102,11 +102,7 @@ final class ScoreFn extends DoFn<KV<String, Transaction>, ScoredTransaction> {
       @TimerId("release") Timer release,
       @TimerId("expire") Timer expire,
       MultiOutputReceiver out) {
-    CardState card = cardState.read();
-    if (card != null) {
-      card.releaseAt = CardState.NONE;
-      advance(card, context, cardState, release, expire, out);
-    }
+    fired(true, context, cardState, release, expire, out);
   }
 
   @OnTimer("expire")
@@ -116,11 +112,27 @@ final class ScoreFn extends DoFn<KV<String, Transaction>, ScoredTransaction> {
       @TimerId("release") Timer release,
       @TimerId("expire") Timer expire,
       MultiOutputReceiver out) {
+    fired(false, context, cardState, release, expire, out);
+  }
+
+  /** Marks the timer that fired as no longer set, then advances the card. */
+  private void fired(
+      boolean releaseFired,
+      OnTimerContext context,
+      ValueState<CardState> cardState,
+      Timer release,
+      Timer expire,
+      MultiOutputReceiver out) {
     CardState card = cardState.read();
-    if (card != null) {
-      card.expireAt = CardState.NONE;
-      advance(card, context, cardState, release, expire, out);
+    if (card == null) {
+      return;
     }
+    if (releaseFired) {
+      card.releaseAt = CardState.NONE;
+    } else {
+      card.expireAt = CardState.NONE;
+    }
+    advance(card, context, cardState, release, expire, out);
   }
 
   /**
