@@ -1,17 +1,24 @@
 #!/usr/bin/env bash
-# Private test servers for the integration tests: services.sh start|stop|status
+# Private servers for the integration tests and for trying the pipelines locally:
+#   services.sh start|stop|status [service ...]      services: postgres mariadb redis kafka flink
 #
-# start   installs what is missing (Debian packages postgresql, mariadb-server, redis-server, and
-#         chromium and chromium-driver for the browser tests), then starts PostgreSQL (wal_level=logical), MariaDB (ROW binlog), Redis and a single-node
-#         Kafka KRaft broker, each on a free loopback port with data, logs, sockets and pid files
-#         under it/target/services/, waits until each answers and writes
-#         it/target/services/endpoints.properties. Servers already running are reused.
-# stop    stops them (safe when nothing runs).
-# status  prints each one's state; exit status 0 when all four run, 3 otherwise.
+# start   installs what is missing (Debian packages postgresql, mariadb-server, redis-server, curl,
+#         and chromium and chromium-driver for the browser tests), then starts the named services
+#         (all by default): PostgreSQL (wal_level=logical), MariaDB (ROW binlog), Redis, a
+#         single-node Kafka KRaft broker, and a Flink session cluster (a JobManager and two
+#         TaskManagers with two slots each, checkpoints and savepoints under its directory). Each
+#         listens on a free loopback port, with data, logs, sockets and pid files under
+#         it/target/services/<service>/; start waits until each answers and writes
+#         it/target/services/endpoints.properties. Servers already running are reused, and a
+#         TaskManager that died is started again.
+# stop    stops the named services (all by default; safe when nothing runs).
+# status  prints each one's state; exit status 0 when all named services run, 3 otherwise.
 #
 # Needs root (package installation; PostgreSQL and MariaDB run as the postgres and mysql users),
-# Java 17 and Maven (the Kafka jars are resolved from Maven). System instances on the default
-# ports are never used or touched. Users and databases: tributary / tributary, database tributary.
+# Java 17 and Maven (the Kafka and Flink jars are resolved from Maven). System instances on the
+# default ports are never used or touched. Users and databases: tributary / tributary, database
+# tributary. The Flink cluster's REST address is flink.rest in endpoints.properties; submit to it
+# with runners/bin/tributary (--flinkMaster=<flink.rest>) or runners/bin/flink.
 set -euo pipefail
 
 IT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -19,12 +26,13 @@ ROOT="$IT/target/services"
 ENDPOINTS="$ROOT/endpoints.properties"
 pom_property() { sed -n "s:.*<$1>\(.*\)</$1>.*:\1:p" "$IT/../pom.xml"; }
 KAFKA_VERSION=$(pom_property kafka.version)
+FLINK_VERSION=$(pom_property flink.version)
 SLF4J_VERSION=$(pom_property slf4j.version)
 USER_NAME=tributary
 USER_PASSWORD=tributary
 DATABASE=tributary
 DEADLINE=${SERVICES_DEADLINE_SECONDS:-60}
-SERVICES=(postgres mariadb redis kafka)
+SERVICES=(postgres mariadb redis kafka flink)
 
 log() { printf '%s\n' "$*" >&2; }
 die() { log "services.sh: $*"; exit 1; }
@@ -47,6 +55,7 @@ install_missing() {
   { command -v mariadbd && command -v mariadb-install-db && command -v mariadb-admin \
       && command -v mariadb; } >/dev/null || packages+=(mariadb-server)
   { command -v redis-server && command -v redis-cli; } >/dev/null || packages+=(redis-server)
+  command -v curl >/dev/null || packages+=(curl)
   # Headless Chromium and its WebDriver for the dashboard's browser tests.
   [[ -x /usr/bin/chromium ]] || packages+=(chromium)
   [[ -x /usr/bin/chromedriver ]] || packages+=(chromium-driver)
@@ -444,6 +453,143 @@ stop_kafka() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# Flink: a session cluster (a JobManager and two TaskManagers, two slots each) from Maven's
+# jars, started as Flink's own scripts start it: BashJavaUtils turns the configured process
+# sizes into the JVM flags and memory properties of each process.
+
+FL_DIR="$ROOT/flink"
+FL_CONF="$FL_DIR/conf"
+FL_CP="$FL_DIR/classpath-$FLINK_VERSION-$SLF4J_VERSION"
+FL_TASKMANAGERS=${FLINK_TASKMANAGERS:-2}
+
+fl_port() { cut -d' ' -f1 "$FL_DIR/port"; }
+fl_pidfile() { echo "$FL_DIR/$1.pid"; }
+fl_log() { echo "$FL_DIR/log/$1.log"; }
+fl_processes() { echo jobmanager; for i in $(seq "$FL_TASKMANAGERS"); do echo "taskmanager-$i"; done; }
+
+flink_classpath() {
+  [[ -s "$FL_CP" ]] && return
+  mkdir -p "$FL_DIR"
+  local deps="" a
+  for a in flink-runtime flink-runtime-web flink-clients flink-streaming-java flink-java; do
+    deps+="<dependency><groupId>org.apache.flink</groupId><artifactId>$a</artifactId><version>$FLINK_VERSION</version></dependency>"
+  done
+  cat >"$FL_DIR/pom.xml" <<EOF
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>io.tributary</groupId>
+  <artifactId>flink-cluster-classpath</artifactId>
+  <version>1</version>
+  <dependencies>
+    $deps
+    <dependency>
+      <groupId>org.slf4j</groupId>
+      <artifactId>slf4j-simple</artifactId>
+      <version>$SLF4J_VERSION</version>
+    </dependency>
+  </dependencies>
+</project>
+EOF
+  mvn -q -B -f "$FL_DIR/pom.xml" org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath \
+    -Dmdep.outputFile="$FL_CP.tmp" >"$FL_DIR/classpath.log" 2>&1 \
+    || die "resolving Flink $FLINK_VERSION's jars failed; log: $FL_DIR/classpath.log"
+  mv "$FL_CP.tmp" "$FL_CP"
+}
+
+# Two TaskManagers registered with the JobManager, per its REST API.
+fl_ready() {
+  local n
+  n=$(curl -sf --max-time 5 "http://127.0.0.1:$(fl_port)/overview" | sed -n 's/.*"taskmanagers":\([0-9]*\).*/\1/p')
+  [[ "${n:-0}" -ge "$FL_TASKMANAGERS" ]]
+}
+
+fl_write_conf() {
+  local rest=$1 rpc=$2
+  mkdir -p "$FL_CONF" "$FL_DIR/log" "$FL_DIR/checkpoints" "$FL_DIR/savepoints" "$FL_DIR/web" "$FL_DIR/tmp"
+  cat >"$FL_CONF/flink-conf.yaml" <<EOF
+# Written by it/services.sh; the cluster's processes and the flink command read it.
+jobmanager.rpc.address: 127.0.0.1
+jobmanager.rpc.port: $rpc
+jobmanager.bind-host: 127.0.0.1
+rest.address: 127.0.0.1
+rest.bind-address: 127.0.0.1
+rest.port: $rest
+taskmanager.host: 127.0.0.1
+taskmanager.bind-host: 127.0.0.1
+jobmanager.memory.process.size: 768m
+taskmanager.memory.process.size: 1600m
+# Beam's pipelines keep state on the heap: little managed (off-heap) memory.
+taskmanager.memory.managed.size: 64m
+taskmanager.numberOfTaskSlots: 2
+parallelism.default: 2
+state.backend.type: hashmap
+state.checkpoints.dir: file://$FL_DIR/checkpoints
+state.savepoints.dir: file://$FL_DIR/savepoints
+restart-strategy.type: fixed-delay
+restart-strategy.fixed-delay.attempts: 1000
+restart-strategy.fixed-delay.delay: 1 s
+heartbeat.interval: 2000
+heartbeat.timeout: 10000
+web.upload.dir: $FL_DIR/web
+io.tmp.dirs: $FL_DIR/tmp
+classloader.check-leaked-classloader: false
+EOF
+}
+
+# Starts one of the cluster's processes (jobmanager or taskmanager-N) unless it runs.
+fl_start_process() {
+  local name=$1 main utils extra out flags props
+  live_pid "$(fl_pidfile "$name")" >/dev/null && return
+  case $name in
+    jobmanager) main=org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint utils=GET_JM_RESOURCE_PARAMS extra="" ;;
+    *) main=org.apache.flink.runtime.taskexecutor.TaskManagerRunner utils=GET_TM_RESOURCE_PARAMS
+      extra="-D taskmanager.resource-id=$name" ;;
+  esac
+  out=$(java -cp "$(<"$FL_CP")" org.apache.flink.runtime.util.bash.BashJavaUtils "$utils" \
+    --configDir "$FL_CONF" 2>"$FL_DIR/log/$name.utils.log" | sed -n 's/^BASH_JAVA_UTILS_EXEC_RESULT://p') \
+    || die "Flink's BashJavaUtils failed for $name; log: $FL_DIR/log/$name.utils.log"
+  flags=$(sed -n 1p <<<"$out")
+  props=$(sed -n 2p <<<"$out")
+  [[ -n "$flags" ]] || die "Flink's BashJavaUtils printed no JVM flags for $name; log: $FL_DIR/log/$name.utils.log"
+  # shellcheck disable=SC2086 # flags and props are word lists, as Flink's scripts use them
+  setsid java $flags -XX:+UseSerialGC -Djava.awt.headless=true \
+    -Dorg.slf4j.simpleLogger.showDateTime=true -Dorg.slf4j.simpleLogger.defaultLogLevel=info \
+    "-Dorg.slf4j.simpleLogger.logFile=$(fl_log "$name")" -Dlog.file="$(fl_log "$name")" \
+    -cp "$(<"$FL_CP")" "$main" --configDir "$FL_CONF" $props $extra \
+    </dev/null >"$FL_DIR/log/$name.out" 2>&1 &
+  echo $! >"$(fl_pidfile "$name")"
+}
+
+start_flink() {
+  flink_classpath
+  local rest="" rpc="" p
+  if ! live_pid "$(fl_pidfile jobmanager)" >/dev/null; then
+    read -r rest rpc 2>/dev/null <"$FL_DIR/port" || true
+    if [[ -z "${rest:-}" ]] || ! port_free "$rest" || ! port_free "$rpc"; then
+      rest=$(free_port)
+      rpc=$(free_port)
+    fi
+    CHOSEN+="$rest $rpc "
+    echo "$rest $rpc" >"$FL_DIR/port"
+    fl_write_conf "$rest" "$rpc"
+  fi
+  for p in $(fl_processes); do
+    fl_start_process "$p"
+  done
+  await flink "$(fl_log jobmanager)" "$(fl_pidfile jobmanager)" fl_ready
+}
+
+stop_flink() {
+  local p pid
+  for p in $(fl_processes | tac); do
+    pid=$(live_pid "$(fl_pidfile "$p")") || continue
+    terminate "$pid"
+  done
+}
+
+fl_pid() { live_pid "$(fl_pidfile jobmanager)"; }
+
+# ---------------------------------------------------------------------------------------------
 
 endpoint() {
   case $1 in
@@ -451,6 +597,7 @@ endpoint() {
     mariadb) echo "127.0.0.1:$(my_port)" ;;
     redis) echo "127.0.0.1:$(rd_port)" ;;
     kafka) echo "127.0.0.1:$(kf_port)" ;;
+    flink) echo "127.0.0.1:$(fl_port)" ;;
   esac
 }
 
@@ -460,26 +607,35 @@ pidfile_of() {
     mariadb) echo "$MY_PID" ;;
     redis) echo "$RD_PID" ;;
     kafka) echo "$KF_PID" ;;
+    flink) fl_pidfile jobmanager ;;
   esac
 }
 
+# The addresses of the servers that run (all of them after a plain start).
 write_endpoints() {
-  cat >"$ENDPOINTS.tmp" <<EOF
-# Written by it/services.sh start; read by io.tributary.it.Services.
-kafka.bootstrap=127.0.0.1:$(kf_port)
-redis.host=127.0.0.1
-redis.port=$(rd_port)
-postgres.host=127.0.0.1
-postgres.port=$(pg_port)
-postgres.user=$USER_NAME
-postgres.password=$USER_PASSWORD
-postgres.database=$DATABASE
-mariadb.host=127.0.0.1
-mariadb.port=$(my_port)
-mariadb.user=$USER_NAME
-mariadb.password=$USER_PASSWORD
-mariadb.database=$DATABASE
-EOF
+  {
+    echo "# Written by it/services.sh start; read by io.tributary.it.Services."
+    if live_pid "$KF_PID" >/dev/null; then echo "kafka.bootstrap=127.0.0.1:$(kf_port)"; fi
+    if live_pid "$RD_PID" >/dev/null; then
+      echo "redis.host=127.0.0.1"
+      echo "redis.port=$(rd_port)"
+    fi
+    local db
+    for db in postgres mariadb; do
+      live_pid "$(pidfile_of $db)" >/dev/null || continue
+      echo "$db.host=127.0.0.1"
+      if [[ $db == postgres ]]; then echo "$db.port=$(pg_port)"; else echo "$db.port=$(my_port)"; fi
+      echo "$db.user=$USER_NAME"
+      echo "$db.password=$USER_PASSWORD"
+      echo "$db.database=$DATABASE"
+    done
+    if fl_pid >/dev/null; then
+      echo "flink.rest=127.0.0.1:$(fl_port)"
+      echo "flink.conf=$FL_CONF"
+      echo "flink.classpath=$FL_CP"
+      echo "flink.dir=$FL_DIR"
+    fi
+  } >"$ENDPOINTS.tmp"
   mv "$ENDPOINTS.tmp" "$ENDPOINTS"
 }
 
@@ -499,6 +655,16 @@ strays() {
   return 0
 }
 
+# The services named on the command line (all when none is), checked.
+select_services() {
+  local s
+  CHOSEN_SERVICES=("$@")
+  ((${#CHOSEN_SERVICES[@]})) || CHOSEN_SERVICES=("${SERVICES[@]}")
+  for s in "${CHOSEN_SERVICES[@]}"; do
+    [[ " ${SERVICES[*]} " == *" $s "* ]] || die "unknown service '$s'; services: ${SERVICES[*]}"
+  done
+}
+
 cmd_start() {
   [[ $EUID -eq 0 ]] || die "must run as root (installs packages, runs servers as postgres/mysql)"
   local t0 t1 s
@@ -510,7 +676,7 @@ cmd_start() {
   # On failure, stop what this run started (servers that were already running stay up).
   STARTED=()
   trap 'stop_started_on_failure $?' EXIT
-  for s in "${SERVICES[@]}"; do
+  for s in "${CHOSEN_SERVICES[@]}"; do
     t1=$(now)
     live_pid "$(pidfile_of "$s")" >/dev/null || STARTED+=("$s")
     "start_$s"
@@ -538,13 +704,14 @@ cmd_stop() {
   local s pid t0 t1
   t0=$(now)
   # Independent servers: stopped side by side.
-  for s in "${SERVICES[@]}"; do
+  for s in "${CHOSEN_SERVICES[@]}"; do
     t1=$(now)
     if live_pid "$(pidfile_of "$s")" >/dev/null; then
       ("stop_$s" && log "$(printf '%-9s stopped in %s s' "$s" "$(elapsed "$t1")")") &
     fi
   done
   wait
+  ((${#CHOSEN_SERVICES[@]} == ${#SERVICES[@]})) || { write_endpoints; return; }
   for pid in $(strays); do
     log "stopping stray process $pid: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | cut -c1-120)"
     terminate "$pid"
@@ -555,8 +722,16 @@ cmd_stop() {
 
 cmd_status() {
   local s pid all=0
-  for s in "${SERVICES[@]}"; do
-    if pid=$(live_pid "$(pidfile_of "$s")"); then
+  for s in "${CHOSEN_SERVICES[@]}"; do
+    if [[ $s == flink ]] && pid=$(fl_pid); then
+      local p tms=()
+      for p in $(fl_processes); do
+        [[ $p == jobmanager ]] || { live_pid "$(fl_pidfile "$p")" >/dev/null && tms+=("$p") ; } || true
+      done
+      printf '%-9s running  %-22s pid %s, %d of %d TaskManagers\n' "$s" "$(endpoint "$s")" "$pid" \
+        "${#tms[@]}" "$FL_TASKMANAGERS"
+      ((${#tms[@]} == FL_TASKMANAGERS)) || all=3
+    elif pid=$(live_pid "$(pidfile_of "$s")"); then
       printf '%-9s running  %-22s pid %s\n' "$s" "$(endpoint "$s")" "$pid"
     else
       printf '%-9s stopped\n' "$s"
@@ -566,9 +741,12 @@ cmd_status() {
   return $all
 }
 
-case ${1:-} in
+command=${1:-}
+shift || true
+select_services "$@"
+case $command in
   start) cmd_start ;;
   stop) cmd_stop ;;
   status) cmd_status ;;
-  *) die "usage: services.sh start|stop|status" ;;
+  *) die "usage: services.sh start|stop|status [service ...]; services: ${SERVICES[*]}" ;;
 esac

@@ -1,6 +1,7 @@
 package io.tributary.pipelines.activity;
 
 import io.tributary.pipelines.io.Durations;
+import io.tributary.pipelines.io.Launch;
 import io.tributary.pipelines.io.OptionsCheck;
 import io.tributary.pipelines.io.Routes;
 import io.tributary.pipelines.io.Sinks;
@@ -152,9 +153,7 @@ public final class ActivityPipeline {
     Routes routes = validate(options);
     Pipeline pipeline = create(options);
     if (!routes.sinks().contains(Sinks.DASHBOARD)) {
-      PipelineResult result = pipeline.run();
-      result.waitUntilFinish();
-      return result;
+      return Launch.run(pipeline, result -> {});
     }
     ActivityBoard.BOARD.update(ActivityBoard::clear);
     return Dashboards.run(pipeline, options, ActivityBoard.BOARD, ActivityBoard.METER, "web activity", r -> {});

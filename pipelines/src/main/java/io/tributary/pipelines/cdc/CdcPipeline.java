@@ -6,6 +6,7 @@ import io.tributary.io.redis.RedisSettings;
 import io.tributary.io.redis.RedisSink;
 import io.tributary.pipelines.io.Durations;
 import io.tributary.pipelines.io.GlobalFlatten;
+import io.tributary.pipelines.io.Launch;
 import io.tributary.pipelines.io.OptionsCheck;
 import io.tributary.pipelines.io.RedisOptions;
 import io.tributary.pipelines.io.Routes;
@@ -276,9 +277,7 @@ public final class CdcPipeline {
       return io.tributary.pipelines.dashboard.Dashboards.run(
           pipeline, options, CdcBoard.BOARD, CdcBoard.METER, "change data capture", r -> {});
     }
-    PipelineResult result = pipeline.run();
-    result.waitUntilFinish();
-    return result;
+    return Launch.run(pipeline, result -> {});
   }
 
   static ChangeGenerator generator(CdcOptions options) {

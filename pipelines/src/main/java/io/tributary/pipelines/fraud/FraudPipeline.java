@@ -3,6 +3,7 @@ package io.tributary.pipelines.fraud;
 import io.tributary.pipelines.dashboard.Dashboards;
 import io.tributary.pipelines.dashboard.Meter;
 import io.tributary.pipelines.io.Durations;
+import io.tributary.pipelines.io.Launch;
 import io.tributary.pipelines.io.OptionsCheck;
 import io.tributary.pipelines.io.Routes;
 import io.tributary.pipelines.io.Sinks;
@@ -176,10 +177,7 @@ public final class FraudPipeline {
       FraudBoard.BOARD.update(FraudBoard::clear);
       return Dashboards.run(pipeline, options, FraudBoard.BOARD, FraudBoard.METER, "card fraud", summary);
     }
-    PipelineResult result = pipeline.run();
-    result.waitUntilFinish();
-    summary.accept(result);
-    return result;
+    return Launch.run(pipeline, summary);
   }
 
   static TransactionGenerator generator(FraudOptions options) {

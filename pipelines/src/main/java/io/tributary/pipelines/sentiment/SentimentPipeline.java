@@ -1,6 +1,7 @@
 package io.tributary.pipelines.sentiment;
 
 import io.tributary.pipelines.io.Durations;
+import io.tributary.pipelines.io.Launch;
 import io.tributary.pipelines.io.OptionsCheck;
 import io.tributary.pipelines.io.RedisOptions;
 import io.tributary.pipelines.io.Routes;
@@ -203,9 +204,7 @@ public final class SentimentPipeline {
       return io.tributary.pipelines.dashboard.Dashboards.run(
           pipeline, options, SentimentBoard.BOARD, SentimentBoard.METER, "market sentiment", r -> {});
     }
-    PipelineResult result = pipeline.run();
-    result.waitUntilFinish();
-    return result;
+    return Launch.run(pipeline, result -> {});
   }
 
   /** Synthetic headlines: bounded (as fast as read) with --maxEvents, else paced in real time. */

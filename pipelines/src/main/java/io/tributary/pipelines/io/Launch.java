@@ -1,0 +1,104 @@
+package io.tributary.pipelines.io;
+
+import java.util.function.Consumer;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.StreamingOptions;
+import org.apache.beam.sdk.runners.TransformHierarchy;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PValue;
+
+/**
+ * Runs a built pipeline the way its runner and submission allow.
+ *
+ * <ul>
+ *   <li>On Flink, first applies {@link FlinkSettings}: bounded input with checkpointing ends on its
+ *       own, and a submission that Flink runs detached ({@code flink run -d}, the REST API's {@code
+ *       /jars/<id>/run}) is submitted detached.
+ *   <li>A detached submission returns at once: the job runs on the cluster, and nothing here waits
+ *       for it or reads its counters (a detached client has neither).
+ *   <li>On Spark, refuses a streaming run (unbounded input or {@code --streaming}) with an {@link
+ *       IllegalArgumentException} that says so: Spark's streaming mode has no event-time timers,
+ *       which the pipelines' stateful steps need.
+ *   <li>Otherwise waits until the pipeline finishes, then hands the result to the summary (e.g. a
+ *       bounded run's quality figures).
+ * </ul>
+ */
+public final class Launch {
+  private static final String FLINK_DETACHED_RESULT =
+      "org.apache.beam.runners.flink.FlinkDetachedRunnerResult";
+
+  private Launch() {}
+
+  /** Runs the pipeline; see the class comment. */
+  public static PipelineResult run(Pipeline pipeline, Consumer<PipelineResult> summary) {
+    prepare(pipeline.getOptions());
+    checkRunnerSupports(pipeline);
+    PipelineResult result = pipeline.run();
+    if (isDetached(result)) {
+      System.out.println(
+          "Submitted "
+              + pipeline.getOptions().getJobName()
+              + " detached: it runs on the cluster, which shows its progress (Flink's web UI);"
+              + " stop it with a savepoint to resume it later.");
+      return result;
+    }
+    result.waitUntilFinish();
+    summary.accept(result);
+    return result;
+  }
+
+  /** Adjusts the options for their runner before the pipeline runs; see the class comment. */
+  public static void prepare(PipelineOptions options) {
+    if (isFlink(options)) {
+      FlinkSettings.apply(options);
+    }
+  }
+
+  /** Throws for a pipeline its runner cannot run; see the class comment. */
+  public static void checkRunnerSupports(Pipeline pipeline) {
+    PipelineOptions options = pipeline.getOptions();
+    String runner = options.getRunner().getSimpleName();
+    if (!runner.equals("SparkRunner") && !runner.equals("TestSparkRunner")) {
+      return;
+    }
+    boolean streaming = options.as(StreamingOptions.class).isStreaming() || hasUnboundedInput(pipeline);
+    if (streaming) {
+      throw new IllegalArgumentException(
+          "--runner="
+              + runner
+              + " runs these pipelines in batch only: Spark's streaming mode has no event-time"
+              + " timers, which their stateful steps need. Give bounded input (--maxEvents=N with"
+              + " the synthetic source, or --source=files) without --streaming, or run streams"
+              + " with --runner=FlinkRunner.");
+    }
+  }
+
+  /** Whether any collection of the pipeline is unbounded. */
+  static boolean hasUnboundedInput(Pipeline pipeline) {
+    boolean[] unbounded = {false};
+    pipeline.traverseTopologically(
+        new Pipeline.PipelineVisitor.Defaults() {
+          @Override
+          public void visitValue(PValue value, TransformHierarchy.Node producer) {
+            if (value instanceof PCollection<?> collection
+                && collection.isBounded() == PCollection.IsBounded.UNBOUNDED) {
+              unbounded[0] = true;
+            }
+          }
+        });
+    return unbounded[0];
+  }
+
+  /** Whether the result is that of a job submitted and left running on a cluster. */
+  public static boolean isDetached(PipelineResult result) {
+    return result.getClass().getName().equals(FLINK_DETACHED_RESULT);
+  }
+
+  /** Whether the options name Flink's runner (without loading its classes otherwise). */
+  static boolean isFlink(PipelineOptions options) {
+    String runner = options.getRunner().getSimpleName();
+    return runner.equals("FlinkRunner") || runner.equals("TestFlinkRunner");
+  }
+}
