@@ -45,6 +45,7 @@ import org.apache.beam.sdk.transforms.WithFailures;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 
 /**
@@ -185,6 +186,48 @@ public final class CdcPipeline {
     return new Outputs(routed, failures);
   }
 
+  /** The change events of {@link #changes} and the failures of parsing them, one collection per input. */
+  public record Changes(PCollection<ChangeEvent> changes, List<PCollection<Failure>> failures) {}
+
+  /**
+   * Step 1 after reading: Debezium records parsed into change events, beside the change events of
+   * log lines ({@code logs}, as table {@value #LOGS_STREAM}) and of per-minute sensor aggregates
+   * ({@code sensors}, as table {@value #SENSORS_STREAM}) when those inputs are given (null: none).
+   * The aggregates are windowed (fixed minutes, late revisions within the source's delay) while
+   * the other changes are not; all of them are moved to the global window before they are joined,
+   * which routing and the sinks expect (they window again as they need). What the Kafka inputs of
+   * {@code --inputTopic}, {@code --logTopics} and {@code --sensorTopics} feed, and what tests drive
+   * with created records.
+   */
+  public static Changes changes(
+      PCollection<ConnectRecord> records,
+      @Nullable PCollection<ConnectRecord> logs,
+      @Nullable PCollection<ConnectRecord> sensors,
+      CdcOptions options) {
+    WithFailures.Result<PCollection<ChangeEvent>, Failure> parsed =
+        records.apply("ParseChanges", DebeziumChanges.parse());
+    List<PCollection<ChangeEvent>> changeLists = new ArrayList<>(List.of(parsed.output()));
+    List<PCollection<Failure>> failureLists = new ArrayList<>(List.of(parsed.failures()));
+    if (logs != null) {
+      WithFailures.Result<PCollection<io.tributary.proto.cdc.LogLine>, Failure> lines =
+          logs.apply("LogValues", ParDo.of(new ValueBytesFn())).apply("ParseLogs", EventStreams.parseLogs());
+      changeLists.add(lines.output().apply("LogsAsChanges", EventStreams.logsAsChanges(LOGS_STREAM)));
+      failureLists.add(lines.failures());
+    }
+    if (sensors != null) {
+      WithFailures.Result<PCollection<io.tributary.proto.cdc.SensorReading>, Failure> readings =
+          sensors.apply("SensorValues", ParDo.of(new ValueBytesFn())).apply("ParseReadings", EventStreams.parseReadings());
+      changeLists.add(
+          readings
+              .output()
+              // Readings up to the source's delay behind the records read with them revise their minute.
+              .apply("AggregateReadings", EventStreams.aggregateReadings().withAllowedLateness(sensorLateness(options)))
+              .apply("AggregatesAsChanges", EventStreams.aggregatesAsChanges(SENSORS_STREAM)));
+      failureLists.add(readings.failures());
+    }
+    return new Changes(GlobalFlatten.of("AllChanges", PCollectionList.of(changeLists)), List.copyOf(failureLists));
+  }
+
   /** The whole pipeline for the options: read, parse, route, write. */
   public static Pipeline create(CdcOptions options) {
     Routes routes = validate(options);
@@ -211,33 +254,15 @@ public final class CdcPipeline {
     } else {
       records = readKafka(pipeline, "ReadDebezium", options, options.getInputTopic());
     }
-    WithFailures.Result<PCollection<ChangeEvent>, Failure> parsed =
-        records.apply("ParseChanges", DebeziumChanges.parse());
-    List<PCollection<ChangeEvent>> changeLists = new ArrayList<>(List.of(parsed.output()));
-    List<PCollection<Failure>> failureLists = new ArrayList<>(List.of(parsed.failures()));
-    if (!options.getLogTopics().isBlank()) {
-      WithFailures.Result<PCollection<io.tributary.proto.cdc.LogLine>, Failure> logs =
-          readKafka(pipeline, "ReadLogs", options, topicsPattern(options.getLogTopics()))
-              .apply("LogValues", ParDo.of(new ValueBytesFn()))
-              .apply("ParseLogs", EventStreams.parseLogs());
-      changeLists.add(logs.output().apply("LogsAsChanges", EventStreams.logsAsChanges(LOGS_STREAM)));
-      failureLists.add(logs.failures());
-    }
-    if (!options.getSensorTopics().isBlank()) {
-      WithFailures.Result<PCollection<io.tributary.proto.cdc.SensorReading>, Failure> readings =
-          readKafka(pipeline, "ReadSensors", options, topicsPattern(options.getSensorTopics()))
-              .apply("SensorValues", ParDo.of(new ValueBytesFn()))
-              .apply("ParseReadings", EventStreams.parseReadings());
-      changeLists.add(
-          readings
-              .output()
-              // Readings up to the source's delay behind the records read with them revise their minute.
-              .apply("AggregateReadings", EventStreams.aggregateReadings().withAllowedLateness(sensorLateness(options)))
-              .apply("AggregatesAsChanges", EventStreams.aggregatesAsChanges(SENSORS_STREAM)));
-      failureLists.add(readings.failures());
-    }
-    PCollection<ChangeEvent> changes =
-        GlobalFlatten.of("AllChanges", PCollectionList.of(changeLists));
+    PCollection<ConnectRecord> logs =
+        options.getLogTopics().isBlank() ? null : readKafka(pipeline, "ReadLogs", options, topicsPattern(options.getLogTopics()));
+    PCollection<ConnectRecord> sensors =
+        options.getSensorTopics().isBlank()
+            ? null
+            : readKafka(pipeline, "ReadSensors", options, topicsPattern(options.getSensorTopics()));
+    Changes parsed = changes(records, logs, sensors, options);
+    PCollection<ChangeEvent> changes = parsed.changes();
+    List<PCollection<Failure>> failureLists = new ArrayList<>(parsed.failures());
 
     // 2.-3. Route and write the lake, the cache and the feature store.
     Outputs outputs = build(changes, options);
