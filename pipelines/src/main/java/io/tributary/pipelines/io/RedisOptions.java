@@ -83,10 +83,16 @@ public interface RedisOptions extends PipelineOptions {
 
   /**
    * The settings, once Redis has answered a PING: a pipeline fails at start-up, naming these
-   * options, instead of retrying deep inside the runner.
+   * options, instead of retrying deep inside the runner. Only when the pipeline's steps run in
+   * this process (see {@link Sinks#runsInThisProcess}): a Dataflow job or a Flink cluster reaches
+   * Redis from its workers, often on a network the submitting machine cannot see (a Memorystore
+   * address in a VPC, a template launcher), so the check would refuse good jobs there.
    */
   static RedisSettings reachableSettings(RedisOptions options) {
     RedisSettings settings = settings(options);
+    if (!Sinks.runsInThisProcess(options)) {
+      return settings;
+    }
     settings.checkReachable(
         "set --redisHost and --redisPort (and --redisPassword / --redisSsl) to a running Redis;"
             + " `it/services.sh start` starts one and prints its port");
