@@ -47,6 +47,31 @@ public final class Tributary {
 
   private Tributary() {}
 
+  /**
+   * The arguments, with {@code --runner=FlinkRunner} added when they name no runner and Beam's
+   * default, the Direct runner, is absent but Flink's runner is present: the job jar for a Flink
+   * cluster, run by {@code flink run} or the REST API.
+   */
+  static String[] withDefaultRunner(String[] args) {
+    if (Arrays.stream(args).anyMatch(a -> a.startsWith("--runner="))
+        || onClasspath("org.apache.beam.runners.direct.DirectRunner")
+        || !onClasspath("org.apache.beam.runners.flink.FlinkRunner")) {
+      return args;
+    }
+    String[] withRunner = Arrays.copyOf(args, args.length + 1);
+    withRunner[args.length] = "--runner=FlinkRunner";
+    return withRunner;
+  }
+
+  private static boolean onClasspath(String className) {
+    try {
+      Class.forName(className, false, Tributary.class.getClassLoader());
+      return true;
+    } catch (ClassNotFoundException e) {
+      return false;
+    }
+  }
+
   public static void main(String[] args) {
     AFTERBURNER.setLevel(java.util.logging.Level.SEVERE);
     String names = String.join(", ", PIPELINES.keySet());
@@ -59,7 +84,7 @@ public final class Tributary {
       System.err.println("unknown pipeline '" + args[0] + "'; pipelines: " + names);
       System.exit(2);
     }
-    String[] rest = Arrays.copyOfRange(args, 1, args.length);
+    String[] rest = withDefaultRunner(Arrays.copyOfRange(args, 1, args.length));
     try {
       if (Arrays.asList(rest).contains("--help")) {
         PipelineOptionsFactory.register(entry.options());

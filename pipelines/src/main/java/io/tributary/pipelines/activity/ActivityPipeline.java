@@ -62,6 +62,7 @@ public final class ActivityPipeline {
   public static Routes validate(ActivityOptions options) {
     OptionsCheck check = new OptionsCheck();
     Routes routes = Routes.check(options, check, Sinks.DASHBOARD, Set.of(), Set.of(Sinks.DASHBOARD));
+    Sinks.checkOutputs(options, check, java.util.Set.of("snapshots", "sessions", "trend"));
     check.slidingWindow(options.getWindowSize(), options.getWindowPeriod());
     check.duration(options.getAllowedLateness(), "allowedLateness");
     check.positiveDuration(options.getSessionGap(), "sessionGap");

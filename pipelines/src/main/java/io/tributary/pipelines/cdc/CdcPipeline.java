@@ -99,6 +99,7 @@ public final class CdcPipeline {
   public static Routes validate(CdcOptions options) {
     OptionsCheck check = new OptionsCheck();
     Routes routes = Routes.check(options, check, Set.of(CAPTURE), Set.of(Sinks.DASHBOARD));
+    Sinks.checkOutputs(options, check, java.util.Set.of("changes"));
     check
         .require(!routes.source().equals(Sources.FILES), "source", options.getSource(),
             "the cdc pipeline reads 'synthetic', 'kafka' or 'capture' (Debezium records need key and value)")
@@ -366,6 +367,7 @@ public final class CdcPipeline {
       Pipeline pipeline, String name, CdcOptions options, String pattern) {
     return pipeline
         .apply(name, kafkaRead(options, pattern))
+        .apply(name + "DropReplays", io.tributary.pipelines.io.KafkaReplays.drop())
         .apply(name + "AsConnectRecords", ParDo.of(new ToConnectRecordFn()))
         .setCoder(MessageCoder.of(ConnectRecord.class));
   }

@@ -60,6 +60,7 @@ public final class FraudPipeline {
   public static Routes validate(FraudOptions options) {
     OptionsCheck check = new OptionsCheck();
     Routes routes = Routes.check(options, check, POSTGRES, Sinks.DASHBOARD);
+    Sinks.checkOutputs(options, check, java.util.Set.of("alerts", "features"));
     check.positiveDuration(options.getWindowSize(), "windowSize");
     check.duration(options.getAllowedLateness(), "allowedLateness");
     check.duration(options.getStateRetention(), "stateRetention");

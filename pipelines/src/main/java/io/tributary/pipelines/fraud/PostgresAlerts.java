@@ -44,8 +44,17 @@ public final class PostgresAlerts {
         + " rule TEXT NOT NULL, inserted_at TIMESTAMPTZ NOT NULL DEFAULT now())";
   }
 
-  /** Creates the alerts table if it does not exist; fails with the URL and table on error. */
+  /**
+   * Creates the alerts table if it does not exist; fails with the URL and table on error. The
+   * driver is loaded by name first: in a job jar that Flink's client or REST API runs, the driver
+   * sits in the job's class loader, where {@link DriverManager} does not look by itself.
+   */
   public static void createTable(FraudOptions options) {
+    try {
+      Class.forName(DRIVER, true, PostgresAlerts.class.getClassLoader());
+    } catch (ClassNotFoundException e) {
+      throw new IllegalStateException("the PostgreSQL driver " + DRIVER + " is not on the class path", e);
+    }
     try (Connection c =
             DriverManager.getConnection(
                 options.getPostgresUrl(), options.getPostgresUser(), options.getPostgresPassword());

@@ -17,7 +17,10 @@ import org.apache.beam.sdk.values.PValue;
  *       own, and a submission that Flink runs detached ({@code flink run -d}, the REST API's {@code
  *       /jars/<id>/run}) is submitted detached.
  *   <li>A detached submission returns at once: the job runs on the cluster, and nothing here waits
- *       for it or reads its counters (a detached client has neither).
+ *       for it or reads its counters (a detached client has neither). So does a Dataflow template
+ *       ({@code --templateLocation}: the job file is written, nothing runs) and a streaming
+ *       Dataflow job (it runs until drained or cancelled, from Dataflow's console or {@code
+ *       gcloud}).
  *   <li>On Spark, refuses a streaming run (unbounded input or {@code --streaming}) with an {@link
  *       IllegalArgumentException} that says so: Spark's streaming mode has no event-time timers,
  *       which the pipelines' stateful steps need.
@@ -28,6 +31,9 @@ import org.apache.beam.sdk.values.PValue;
 public final class Launch {
   private static final String FLINK_DETACHED_RESULT =
       "org.apache.beam.runners.flink.FlinkDetachedRunnerResult";
+  /** What Dataflow's runner returns when it wrote a template ({@code --templateLocation}). */
+  private static final String DATAFLOW_TEMPLATE = "org.apache.beam.runners.dataflow.util.DataflowTemplateJob";
+  private static final String DATAFLOW_JOB = "org.apache.beam.runners.dataflow.DataflowPipelineJob";
 
   private Launch() {}
 
@@ -36,6 +42,18 @@ public final class Launch {
     prepare(pipeline.getOptions());
     checkRunnerSupports(pipeline);
     PipelineResult result = pipeline.run();
+    String name = result.getClass().getName();
+    if (name.equals(DATAFLOW_TEMPLATE)) {
+      System.out.println("Wrote the Dataflow job of " + pipeline.getOptions().getJobName() + "; nothing runs.");
+      return result;
+    }
+    if (name.equals(DATAFLOW_JOB) && pipeline.getOptions().as(StreamingOptions.class).isStreaming()) {
+      System.out.println(
+          "Submitted the streaming Dataflow job "
+              + pipeline.getOptions().getJobName()
+              + ": it runs until drained or cancelled (Dataflow's console, gcloud dataflow jobs).");
+      return result;
+    }
     if (isDetached(result)) {
       System.out.println(
           "Submitted "
@@ -60,7 +78,7 @@ public final class Launch {
   public static void checkRunnerSupports(Pipeline pipeline) {
     PipelineOptions options = pipeline.getOptions();
     String runner = options.getRunner().getSimpleName();
-    if (!runner.equals("SparkRunner") && !runner.equals("TestSparkRunner")) {
+    if (!runner.startsWith("Spark") && !runner.equals("TestSparkRunner")) {
       return;
     }
     boolean streaming = options.as(StreamingOptions.class).isStreaming() || hasUnboundedInput(pipeline);

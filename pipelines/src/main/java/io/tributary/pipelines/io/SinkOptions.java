@@ -14,6 +14,14 @@ public interface SinkOptions extends KafkaOptions, io.tributary.pipelines.dashbo
 
   void setSink(String sink);
 
+  @Description(
+      "The kinds of results written to the kafka and files sinks, comma-separated (default: every"
+          + " kind the pipeline has, e.g. fraud's alerts and features). A large kind (per-event"
+          + " features or sessions) left out keeps an exactly-once Kafka sink's transactions few.")
+  String getOutputs();
+
+  void setOutputs(String outputs);
+
   @Description("Kafka topic for results when --sink includes kafka.")
   String getOutputTopic();
 

@@ -68,6 +68,7 @@ public final class Sinks {
               + " 'tributary dashboard'");
     }
     check.positiveDuration(options.getFileWindow(), "fileWindow");
+    check.requirePositive(options.getKafkaExactlyOnceShards(), "kafkaExactlyOnceShards");
     return sinks;
   }
 
@@ -86,6 +87,22 @@ public final class Sinks {
     }
     com.fasterxml.jackson.databind.JsonNode master = MAPPER.valueToTree(options).path("options").path("flinkMaster");
     return master.isMissingNode() || master.isNull() || Set.of("[local]", "[auto]").contains(master.asText());
+  }
+
+  /**
+   * Checks {@code --outputs} against the pipeline's result kinds; an unset option is every kind.
+   */
+  public static void checkOutputs(SinkOptions options, OptionsCheck check, Set<String> kinds) {
+    if (options.getOutputs() != null) {
+      check.choices(options.getOutputs(), "outputs", kinds);
+    }
+  }
+
+  /** Whether {@code --outputs} names the kind; every kind when it is unset. */
+  static boolean writes(SinkOptions options, String kind) {
+    return options.getOutputs() == null
+        || java.util.Arrays.stream(options.getOutputs().split(","))
+            .anyMatch(k -> k.trim().equalsIgnoreCase(kind));
   }
 
   /** Checks the dead-letter options; the chosen target is returned. */
@@ -116,15 +133,26 @@ public final class Sinks {
     }
   }
 
-  /** Writes JSON lines to a Kafka topic. */
+  /**
+   * Writes JSON lines to a Kafka topic; with {@code --kafkaExactlyOnce}, in Kafka transactions
+   * whose sink group is named after the topic, so that a job resumed from a savepoint or
+   * restarted from a checkpoint continues the same sequence and writes no record twice.
+   */
   public static void toKafka(PCollection<String> json, String name, KafkaOptions options, String topic) {
-    json.apply(
-        name,
+    KafkaIO.Write<Void, String> write =
         KafkaIO.<Void, String>write()
             .withBootstrapServers(options.getKafkaBootstrapServers())
             .withTopic(topic)
-            .withValueSerializer(StringSerializer.class)
-            .values());
+            .withValueSerializer(StringSerializer.class);
+    if (options.getKafkaExactlyOnce()) {
+      write = write.withEOS(options.getKafkaExactlyOnceShards(), exactlyOnceGroup(topic));
+    }
+    json.apply(name, write.values());
+  }
+
+  /** The exactly-once sink group of a topic: stable across restarts, one per topic. */
+  static String exactlyOnceGroup(String topic) {
+    return "tributary-eos-" + topic;
   }
 
   /**
@@ -149,7 +177,7 @@ public final class Sinks {
    */
   public static <T extends Message> void results(
       PCollection<T> results, String kind, String topicSuffix, Routes routes, SinkOptions options) {
-    if (!routes.json()) {
+    if (!routes.json() || !writes(options, kind)) {
       return;
     }
     String name = Character.toUpperCase(kind.charAt(0)) + kind.substring(1);

@@ -88,7 +88,8 @@ public final class Sources {
       read = read.withMaxNumRecords(options.getMaxInputRecords());
     }
     return pipeline
-        .apply("ReadKafka", read.withoutMetadata())
+        .apply("ReadKafka", read)
+        .apply("DropKafkaReplays", KafkaReplays.drop())
         .apply("RecordValues", ParDo.of(new RecordValueFn()));
   }
 
@@ -189,10 +190,11 @@ public final class Sources {
     }
   }
 
-  static final class RecordValueFn extends DoFn<KV<byte[], byte[]>, byte[]> {
+  static final class RecordValueFn extends DoFn<KafkaRecord<byte[], byte[]>, byte[]> {
     @ProcessElement
-    public void process(@Element KV<byte[], byte[]> record, OutputReceiver<byte[]> out) {
-      out.output(record.getValue() == null ? new byte[0] : record.getValue());
+    public void process(@Element KafkaRecord<byte[], byte[]> record, OutputReceiver<byte[]> out) {
+      byte[] value = record.getKV().getValue();
+      out.output(value == null ? new byte[0] : value);
     }
   }
 

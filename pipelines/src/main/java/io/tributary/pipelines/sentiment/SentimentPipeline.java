@@ -71,6 +71,7 @@ public final class SentimentPipeline {
   public static Routes validate(SentimentOptions options) {
     OptionsCheck check = new OptionsCheck();
     Routes routes = Routes.check(options, check, REDIS, Sinks.DASHBOARD);
+    Sinks.checkOutputs(options, check, java.util.Set.of("windows", "alerts", "mentions"));
     check.choices(options.getInputFormat(), "inputFormat", Set.of("json", "csv"));
     check.choices(options.getMethod(), "method", Set.of("combined", "corenlp", "finance"));
     String model = options.getFinanceModel();

@@ -22,6 +22,8 @@ class FraudOptionsTest {
         "--allowedLateness=-1s|--allowedLateness=-1s: '-1s' is not a duration",
         "--sink=postgres|--postgresUrl is required with --sink=postgres",
         "--sink=oracle|unknown choice 'oracle', choose from [console, dashboard, files, kafka, none, postgres]",
+        "--outputs=alerts,scores|--outputs=alerts,scores: unknown choice 'scores', choose from",
+        "--kafkaExactlyOnceShards=0|--kafkaExactlyOnceShards=0: must be positive",
       })
   void rejectsABadOptionByName(String arg, String message) {
     FraudOptions options = PipelineOptionsFactory.fromArgs(arg).as(FraudOptions.class);

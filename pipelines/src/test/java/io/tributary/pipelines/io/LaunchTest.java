@@ -1,0 +1,83 @@
+package io.tributary.pipelines.io;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tributary.pipelines.fraud.FraudPipeline;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.beam.runners.flink.FlinkPipelineOptions;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What {@link Launch} changes before a run and how it ends one. */
+class LaunchTest {
+  @Test
+  void finishedSourcesShutDownWhenFlinkCheckpoints() {
+    FlinkPipelineOptions checkpointing = flink("--checkpointingInterval=1000");
+    Launch.prepare(checkpointing);
+    assertEquals(FlinkSettings.FINISHED_SOURCE_IDLE_MS, checkpointing.getShutdownSourcesAfterIdleMs());
+
+    FlinkPipelineOptions chosen = flink("--checkpointingInterval=1000", "--shutdownSourcesAfterIdleMs=250");
+    Launch.prepare(chosen);
+    assertEquals(250L, chosen.getShutdownSourcesAfterIdleMs(), "a value the user set stays");
+
+    FlinkPipelineOptions plain = flink();
+    Launch.prepare(plain);
+    assertEquals(-1L, plain.getShutdownSourcesAfterIdleMs(), "without checkpointing Beam's default stays");
+    assertTrue(plain.getAttachedMode(), "outside Flink's client a submission stays attached");
+  }
+
+  @Test
+  void otherRunnersAreLeftAlone() {
+    PipelineOptions direct = PipelineOptionsFactory.fromArgs("--runner=DirectRunner", "--checkpointingInterval=1000").create();
+    Launch.prepare(direct);
+    assertEquals(-1L, direct.as(FlinkPipelineOptions.class).getShutdownSourcesAfterIdleMs());
+  }
+
+  /** Beam alone keeps a finished source of a checkpointing job alive, so the job never ends. */
+  @Test
+  @Timeout(value = 4, unit = TimeUnit.MINUTES)
+  void aBoundedStreamingJobWithCheckpointsEndsOnItsOwn(@TempDir Path dir) throws Exception {
+    PipelineResult result =
+        FraudPipeline.run(
+            "--runner=FlinkRunner",
+            "--flinkMaster=[local]",
+            "--parallelism=1",
+            "--streaming=true",
+            "--checkpointingInterval=500",
+            "--maxEvents=3000",
+            "--sink=files",
+            "--outputs=alerts",
+            "--outputPath=" + dir);
+    assertEquals(PipelineResult.State.DONE, result.getState());
+    assertFalse(Launch.isDetached(result));
+    assertTrue(Files.isDirectory(dir.resolve("alerts")), "alerts written");
+    assertFalse(Files.exists(dir.resolve("features")), "--outputs=alerts writes no features");
+    long alerts;
+    try (Stream<Path> files = Files.walk(dir.resolve("alerts"))) {
+      alerts = files.filter(Files::isRegularFile).mapToLong(LaunchTest::lineCount).sum();
+    }
+    assertTrue(alerts > 0, "alert lines written: " + alerts);
+  }
+
+  private static long lineCount(Path file) {
+    try (Stream<String> lines = Files.lines(file)) {
+      return lines.count();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static FlinkPipelineOptions flink(String... args) {
+    String[] all = Stream.concat(Stream.of("--runner=FlinkRunner"), Stream.of(args)).toArray(String[]::new);
+    return PipelineOptionsFactory.fromArgs(all).as(FlinkPipelineOptions.class);
+  }
+}
