@@ -462,6 +462,18 @@ FL_CONF="$FL_DIR/conf"
 FL_CP="$FL_DIR/classpath-$FLINK_VERSION-$SLF4J_VERSION"
 FL_TASKMANAGERS=${FLINK_TASKMANAGERS:-2}
 
+# What a Flink distribution's configuration passes to every process on Java 17 (env.java.opts.all):
+# Flink's serializers (Kryo) reach into the JDK's collections, e.g. when checkpointing them.
+FL_JAVA17_OPENS=(--add-exports=java.base/sun.net.util=ALL-UNNAMED --add-exports=java.rmi/sun.rmi.registry=ALL-UNNAMED
+  --add-exports=java.security.jgss/sun.security.krb5=ALL-UNNAMED
+  --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.net=ALL-UNNAMED
+  --add-opens=java.base/java.io=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED
+  --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/java.lang.reflect=ALL-UNNAMED
+  --add-opens=java.base/java.text=ALL-UNNAMED --add-opens=java.base/java.time=ALL-UNNAMED
+  --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
+  --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED
+  --add-opens=java.base/java.util.concurrent.locks=ALL-UNNAMED)
+
 fl_port() { cut -d' ' -f1 "$FL_DIR/port"; }
 fl_pidfile() { echo "$FL_DIR/$1.pid"; }
 fl_log() { echo "$FL_DIR/log/$1.log"; }
@@ -516,8 +528,12 @@ rest.bind-address: 127.0.0.1
 rest.port: $rest
 taskmanager.host: 127.0.0.1
 taskmanager.bind-host: 127.0.0.1
-jobmanager.memory.process.size: 768m
+# Programs submitted through the REST API run their main() in the JobManager, each in a class
+# loader of its own that Beam's static caches keep alive: room for many in the metaspace.
+jobmanager.memory.process.size: 1600m
+jobmanager.memory.jvm-metaspace.size: 768m
 taskmanager.memory.process.size: 1600m
+taskmanager.memory.jvm-metaspace.size: 384m
 # Beam's pipelines keep state on the heap: little managed (off-heap) memory.
 taskmanager.memory.managed.size: 64m
 taskmanager.numberOfTaskSlots: 2
@@ -552,7 +568,7 @@ fl_start_process() {
   props=$(sed -n 2p <<<"$out")
   [[ -n "$flags" ]] || die "Flink's BashJavaUtils printed no JVM flags for $name; log: $FL_DIR/log/$name.utils.log"
   # shellcheck disable=SC2086 # flags and props are word lists, as Flink's scripts use them
-  setsid java $flags -XX:+UseSerialGC -Djava.awt.headless=true \
+  setsid java $flags "${FL_JAVA17_OPENS[@]}" -XX:+UseSerialGC -Djava.awt.headless=true \
     -Dorg.slf4j.simpleLogger.showDateTime=true -Dorg.slf4j.simpleLogger.defaultLogLevel=info \
     "-Dorg.slf4j.simpleLogger.logFile=$(fl_log "$name")" -Dlog.file="$(fl_log "$name")" \
     -cp "$(<"$FL_CP")" "$main" --configDir "$FL_CONF" $props $extra \

@@ -117,7 +117,7 @@ class FraudKafkaIT {
   }
 
   /** Transaction id to amount of every row; fails on a duplicate id (cannot happen with the key). */
-  private static Map<String, Long> rows(String database, String table) throws Exception {
+  static Map<String, Long> rows(String database, String table) throws Exception {
     Map<String, Long> rows = new TreeMap<>();
     try (Connection c =
             DriverManager.getConnection(

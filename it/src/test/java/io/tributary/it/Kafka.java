@@ -82,7 +82,19 @@ public final class Kafka {
    * two seconds longer so that records beyond the expected count are seen too.
    */
   public static List<byte[]> consume(String topic, int count, Duration deadline) {
+    return consume(topic, count, deadline, false);
+  }
+
+  /**
+   * {@link #consume(String, int, Duration)}; with {@code committedOnly}, as a consumer with {@code
+   * isolation.level=read_committed}: only records of committed transactions, what readers of an
+   * exactly-once sink's topic see.
+   */
+  public static List<byte[]> consume(String topic, int count, Duration deadline, boolean committedOnly) {
     Properties p = new Properties();
+    if (committedOnly) {
+      p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    }
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, Services.kafkaBootstrap());
     p.put(ConsumerConfig.GROUP_ID_CONFIG, "reader-" + UUID.randomUUID());
     p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");

@@ -88,6 +88,16 @@ public final class Services {
     return get("mariadb.password");
   }
 
+  /** {@code host:port} of the Flink session cluster's REST API (JobManager). */
+  public static String flinkRest() {
+    return get("flink.rest");
+  }
+
+  /** The Flink cluster's directory: configuration, logs, pid files, checkpoints, savepoints. */
+  public static Path flinkDir() {
+    return Path.of(get("flink.dir"));
+  }
+
   /**
    * Creates a PostgreSQL database owned by {@link #postgresUser()} unless it exists. The name is
    * lower-case letters, digits and underscores.
