@@ -365,9 +365,8 @@ public final class CdcPipeline {
 
   private static PCollection<ConnectRecord> readKafka(
       Pipeline pipeline, String name, CdcOptions options, String pattern) {
-    return pipeline
-        .apply(name, kafkaRead(options, pattern))
-        .apply(name + "DropReplays", io.tributary.pipelines.io.KafkaReplays.drop())
+    return io.tributary.pipelines.io.KafkaReplays.dropOnFlinkStreams(
+            pipeline.apply(name, kafkaRead(options, pattern)), name + "DropReplays")
         .apply(name + "AsConnectRecords", ParDo.of(new ToConnectRecordFn()))
         .setCoder(MessageCoder.of(ConnectRecord.class));
   }

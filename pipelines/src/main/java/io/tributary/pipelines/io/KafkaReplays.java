@@ -28,6 +28,9 @@ import org.apache.beam.sdk.values.PCollection;
  * partition is keyed state, checkpointed with the readers' positions.
  *
  * <p>The dropped records are counted ({@code kafkaReplaysDropped}). Element timestamps are kept.
+ * The input must reach the transform in each partition's offset order, as a Flink stream does
+ * (first in, first out between two tasks); a batch job may regroup records, so {@link
+ * #dropOnFlinkStreams} applies it only where the replays happen: Flink in streaming mode.
  */
 public final class KafkaReplays<K, V>
     extends PTransform<PCollection<KafkaRecord<K, V>>, PCollection<KafkaRecord<K, V>>> {
@@ -35,6 +38,20 @@ public final class KafkaReplays<K, V>
 
   public static <K, V> KafkaReplays<K, V> drop() {
     return new KafkaReplays<>();
+  }
+
+  /**
+   * The records with {@link #drop()} applied when the pipeline runs on Flink in streaming mode
+   * (an unbounded read, or {@code --streaming}); unchanged otherwise: other runners do not assign
+   * restored partitions twice, and a Flink batch job restores nothing.
+   */
+  public static <K, V> PCollection<KafkaRecord<K, V>> dropOnFlinkStreams(
+      PCollection<KafkaRecord<K, V>> records, String name) {
+    org.apache.beam.sdk.options.PipelineOptions options = records.getPipeline().getOptions();
+    boolean streaming =
+        options.as(org.apache.beam.sdk.options.StreamingOptions.class).isStreaming()
+            || records.isBounded() == PCollection.IsBounded.UNBOUNDED;
+    return Launch.isFlink(options) && streaming ? records.apply(name, drop()) : records;
   }
 
   @Override

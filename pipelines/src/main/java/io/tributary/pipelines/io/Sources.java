@@ -87,9 +87,7 @@ public final class Sources {
     if (options.getMaxInputRecords() > 0) {
       read = read.withMaxNumRecords(options.getMaxInputRecords());
     }
-    return pipeline
-        .apply("ReadKafka", read)
-        .apply("DropKafkaReplays", KafkaReplays.drop())
+    return KafkaReplays.dropOnFlinkStreams(pipeline.apply("ReadKafka", read), "DropKafkaReplays")
         .apply("RecordValues", ParDo.of(new RecordValueFn()));
   }
 
