@@ -347,21 +347,24 @@ cluster_id() {
   echo "$id"
 }
 
-kafka_classpath() {
-  [[ -s "$KF_CP" ]] && return
-  mkdir -p "$KF_DIR"
-  cat >"$KF_DIR/pom.xml" <<EOF
+# Resolves the jars of group:artifact coordinates (all at one version) plus slf4j-simple with
+# Maven, into a classpath file: maven_classpath <dir> <classpath file> <version> <group:artifact>...
+maven_classpath() {
+  local dir=$1 out=$2 version=$3 deps="" ga
+  shift 3
+  [[ -s "$out" ]] && return
+  mkdir -p "$dir"
+  for ga in "$@"; do
+    deps+="<dependency><groupId>${ga%%:*}</groupId><artifactId>${ga#*:}</artifactId><version>$version</version></dependency>"
+  done
+  cat >"$dir/pom.xml" <<EOF
 <project xmlns="http://maven.apache.org/POM/4.0.0">
   <modelVersion>4.0.0</modelVersion>
   <groupId>io.tributary</groupId>
-  <artifactId>kafka-broker-classpath</artifactId>
+  <artifactId>$(basename "$dir")-classpath</artifactId>
   <version>1</version>
   <dependencies>
-    <dependency>
-      <groupId>org.apache.kafka</groupId>
-      <artifactId>kafka_2.13</artifactId>
-      <version>$KAFKA_VERSION</version>
-    </dependency>
+    $deps
     <dependency>
       <groupId>org.slf4j</groupId>
       <artifactId>slf4j-simple</artifactId>
@@ -370,11 +373,13 @@ kafka_classpath() {
   </dependencies>
 </project>
 EOF
-  mvn -q -B -f "$KF_DIR/pom.xml" org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath \
-    -Dmdep.outputFile="$KF_CP.tmp" >"$KF_DIR/classpath.log" 2>&1 \
-    || die "resolving org.apache.kafka:kafka_2.13:$KAFKA_VERSION failed; log: $KF_DIR/classpath.log"
-  mv "$KF_CP.tmp" "$KF_CP"
+  mvn -q -B -f "$dir/pom.xml" org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath \
+    -Dmdep.outputFile="$out.tmp" >"$dir/classpath.log" 2>&1 \
+    || die "resolving $* $version failed; log: $dir/classpath.log"
+  mv "$out.tmp" "$out"
 }
+
+kafka_classpath() { maven_classpath "$KF_DIR" "$KF_CP" "$KAFKA_VERSION" org.apache.kafka:kafka_2.13; }
 
 # A Metadata request (v4, all topics) over the wire: the broker lists itself only once it is
 # registered and unfenced, i.e. ready for clients.
@@ -480,32 +485,9 @@ fl_log() { echo "$FL_DIR/log/$1.log"; }
 fl_processes() { echo jobmanager; for i in $(seq "$FL_TASKMANAGERS"); do echo "taskmanager-$i"; done; }
 
 flink_classpath() {
-  [[ -s "$FL_CP" ]] && return
-  mkdir -p "$FL_DIR"
-  local deps="" a
-  for a in flink-runtime flink-runtime-web flink-clients flink-streaming-java flink-java; do
-    deps+="<dependency><groupId>org.apache.flink</groupId><artifactId>$a</artifactId><version>$FLINK_VERSION</version></dependency>"
-  done
-  cat >"$FL_DIR/pom.xml" <<EOF
-<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>io.tributary</groupId>
-  <artifactId>flink-cluster-classpath</artifactId>
-  <version>1</version>
-  <dependencies>
-    $deps
-    <dependency>
-      <groupId>org.slf4j</groupId>
-      <artifactId>slf4j-simple</artifactId>
-      <version>$SLF4J_VERSION</version>
-    </dependency>
-  </dependencies>
-</project>
-EOF
-  mvn -q -B -f "$FL_DIR/pom.xml" org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath \
-    -Dmdep.outputFile="$FL_CP.tmp" >"$FL_DIR/classpath.log" 2>&1 \
-    || die "resolving Flink $FLINK_VERSION's jars failed; log: $FL_DIR/classpath.log"
-  mv "$FL_CP.tmp" "$FL_CP"
+  maven_classpath "$FL_DIR" "$FL_CP" "$FLINK_VERSION" org.apache.flink:flink-runtime \
+    org.apache.flink:flink-runtime-web org.apache.flink:flink-clients \
+    org.apache.flink:flink-streaming-java org.apache.flink:flink-java
 }
 
 # Two TaskManagers registered with the JobManager, per its REST API.
