@@ -13,7 +13,9 @@ import io.tributary.pipelines.fraud.FraudPipeline;
 import io.tributary.pipelines.fraud.TransactionGenerator;
 import io.tributary.proto.fraud.FraudAlert;
 import io.tributary.proto.fraud.Transaction;
+import io.tributary.proto.sinks.FeatureRow;
 import io.tributary.testing.Diff;
+import io.tributary.transforms.fraud.FraudFeatures;
 import io.tributary.transforms.fraud.FraudOracle;
 import io.tributary.transforms.fraud.TransactionJson;
 import java.sql.Connection;
@@ -32,10 +34,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The fraud pipeline against the test Kafka broker and PostgreSQL ({@link Services}), on the
- * Direct runner and on embedded Flink: JSON transactions (and a bad record) produced to a topic;
- * alerts read back from Kafka and from the PostgreSQL table equal the brute-force oracle; a replay
- * of the whole input leaves exactly one row per alert in the table.
+ * The fraud pipeline against the test Kafka broker, PostgreSQL and Redis ({@link Services}), on
+ * the Direct runner and on embedded Flink: JSON transactions (and a bad record) produced to a
+ * topic; alerts read back from Kafka and from the PostgreSQL table, and the cards' online features
+ * in Redis, equal the brute-force oracle; a replay of the whole input leaves exactly one row per
+ * alert in the table and the features as they were.
  */
 @Timeout(value = 5, unit = java.util.concurrent.TimeUnit.MINUTES)
 class FraudKafkaIT {
@@ -51,6 +54,7 @@ class FraudKafkaIT {
     String database = "fraud_" + runner.toLowerCase(Locale.ROOT).replace("runner", "");
     Services.createPostgresDatabase(database);
     String table = "alerts_" + Long.toHexString(System.nanoTime());
+    String features = "it:fraud:" + table + ":";
 
     TransactionGenerator generator = new TransactionGenerator(21, 1_700_000_000_000L, 2, 30, 0.02, 2000);
     List<byte[]> records = new ArrayList<>();
@@ -70,8 +74,11 @@ class FraudKafkaIT {
                 "--runner=" + runner,
                 // Generated transactions are at most 2 s out of order: none is late.
                 "--maxInputDelay=5s",
-                "--sink=kafka,postgres",
+                "--sink=kafka,postgres,redis",
                 "--outputTopic=" + out,
+                "--redisHost=" + Services.redisHost(),
+                "--redisPort=" + Services.redisPort(),
+                "--featureKeyPrefix=" + features,
                 "--postgresUrl=" + Services.postgresJdbcUrl(database),
                 "--postgresUser=" + Services.postgresUser(),
                 "--postgresPassword=" + Services.postgresPassword(),
@@ -110,10 +117,19 @@ class FraudKafkaIT {
     oracle.alerts.forEach(
         a -> expectedRows.put(a.getTransaction().getTransactionId(), a.getTransaction().getAmountMinor()));
     assertEquals(expectedRows, rows(database, table), runner + ": rows of " + table);
+    Map<String, Map<String, String>> cards = OnlineFeatures.expected(cardFeatures(oracle), features);
+    OnlineFeatures.assertEqual(cards, OnlineFeatures.read(features), runner + ": card features in Redis");
 
-    // A replay of the whole topic (a restarted job, a reprocessing) adds no row.
+    // A replay of the whole topic (a restarted job, a reprocessing) adds no row and leaves the
+    // newest features.
     FraudPipeline.create(options).run().waitUntilFinish();
     assertEquals(expectedRows, rows(database, table), runner + ": rows of " + table + " after a replay");
+    OnlineFeatures.assertEqual(cards, OnlineFeatures.read(features), runner + ": card features in Redis after a replay");
+  }
+
+  /** The feature rows of the oracle's scored transactions. */
+  static List<FeatureRow> cardFeatures(FraudOracle oracle) {
+    return oracle.scored.stream().map(FraudFeatures::featureRow).toList();
   }
 
   /** Transaction id to amount of every row; fails on a duplicate id (cannot happen with the key). */

@@ -1,6 +1,6 @@
 package io.tributary.pipelines.cdc;
 
-import io.tributary.pipelines.io.RedisOptions;
+import io.tributary.pipelines.io.FeatureStoreOptions;
 import io.tributary.pipelines.io.SinkOptions;
 import io.tributary.pipelines.io.SourceOptions;
 import org.apache.beam.sdk.options.Default;
@@ -12,7 +12,7 @@ import org.apache.beam.sdk.options.StreamingOptions;
  * expression of the Debezium topics to read (KafkaIO's topic pattern), e.g. {@code (orders|users)\..*};
  * with {@code --source=capture}, {@code --captureProperties} configures the embedded Debezium engine.
  */
-public interface CdcOptions extends SourceOptions, SinkOptions, RedisOptions, StreamingOptions {
+public interface CdcOptions extends SourceOptions, SinkOptions, FeatureStoreOptions, StreamingOptions {
   @Description(
       "Routing rules file (YAML or JSON, see the README); default: the bundled rules of the"
           + " synthetic source's five services.")
@@ -43,12 +43,6 @@ public interface CdcOptions extends SourceOptions, SinkOptions, RedisOptions, St
   String getCacheKeyPrefix();
 
   void setCacheKeyPrefix(String prefix);
-
-  @Description("Prefix of the online feature hashes <prefix><entity_type>:<entity_id>.")
-  @Default.String("feature:")
-  String getFeatureKeyPrefix();
-
-  void setFeatureKeyPrefix(String prefix);
 
   @Description(
       "Kafka topics of JSON application log lines (comma-separated; --source=kafka), routed as"

@@ -1,5 +1,6 @@
 package io.tributary.pipelines.fraud;
 
+import io.tributary.pipelines.io.FeatureStoreOptions;
 import io.tributary.pipelines.io.SinkOptions;
 import io.tributary.pipelines.io.SourceOptions;
 import org.apache.beam.sdk.options.Default;
@@ -7,7 +8,7 @@ import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.StreamingOptions;
 
 /** Options of the fraud pipeline. */
-public interface FraudOptions extends SourceOptions, SinkOptions, StreamingOptions {
+public interface FraudOptions extends SourceOptions, SinkOptions, FeatureStoreOptions, StreamingOptions {
   @Description("Length of the spending history each transaction is compared with (e.g. 1h, 90m).")
   @Default.String("1h")
   String getWindowSize();

@@ -1,10 +1,12 @@
 package io.tributary.pipelines.fraud;
 
+import io.tributary.features.FeatureStore;
 import io.tributary.pipelines.dashboard.Dashboards;
 import io.tributary.pipelines.dashboard.Meter;
 import io.tributary.pipelines.io.Durations;
 import io.tributary.pipelines.io.Launch;
 import io.tributary.pipelines.io.OptionsCheck;
+import io.tributary.pipelines.io.RedisOptions;
 import io.tributary.pipelines.io.Routes;
 import io.tributary.pipelines.io.Sinks;
 import io.tributary.pipelines.io.Sources;
@@ -15,6 +17,7 @@ import io.tributary.proto.fraud.ScoredTransaction;
 import io.tributary.proto.fraud.Transaction;
 import io.tributary.transforms.errors.Failures;
 import io.tributary.transforms.fraud.Fraud;
+import io.tributary.transforms.fraud.FraudFeatures;
 import java.util.Set;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
@@ -42,11 +45,19 @@ import org.apache.beam.sdk.values.PCollectionList;
  * <p>Sinks: {@code console} prints alerts; {@code kafka} writes alerts as JSON to {@code
  * --outputTopic} and rolling features to {@code <outputTopic>.features}; {@code files} writes both
  * under {@code --outputPath} ({@code alerts/}, {@code features/}); {@code postgres} writes alerts to
- * {@code --alertsTable}, once per transaction id however often they are replayed.
+ * {@code --alertsTable}, once per transaction id however often they are replayed; {@code redis}
+ * keeps each card's newest rolling features in the online feature store ({@link
+ * FraudFeatures#toFeatureRows}, {@link FeatureStore#writeOnline}: hash {@code
+ * <featureKeyPrefix>card:<card id>}), each feature versioned by event time so that replays and
+ * out-of-order writes leave the newest values, whose refusals go to the dead letters. {@code
+ * --outputs} selects what the kafka and files sinks write; redis always takes the features.
  */
 public final class FraudPipeline {
   /** The PostgreSQL alerts sink. */
   public static final String POSTGRES = "postgres";
+
+  /** The online card-features sink. */
+  public static final String REDIS = "redis";
 
   private FraudPipeline() {}
 
@@ -59,7 +70,7 @@ public final class FraudPipeline {
   /** Checks every option; throws one exception naming each bad option and value. */
   public static Routes validate(FraudOptions options) {
     OptionsCheck check = new OptionsCheck();
-    Routes routes = Routes.check(options, check, POSTGRES, Sinks.DASHBOARD);
+    Routes routes = Routes.check(options, check, POSTGRES, REDIS, Sinks.DASHBOARD);
     Sinks.checkOutputs(options, check, java.util.Set.of("alerts", "features"));
     check.positiveDuration(options.getWindowSize(), "windowSize");
     check.duration(options.getAllowedLateness(), "allowedLateness");
@@ -87,6 +98,9 @@ public final class FraudPipeline {
               "alertsTable",
               options.getAlertsTable(),
               "must be a lower-case SQL identifier");
+    }
+    if (routes.sinks().contains(REDIS)) {
+      RedisOptions.check(options, check);
     }
     check.throwIfInvalid();
     return routes;
@@ -151,11 +165,21 @@ public final class FraudPipeline {
       outputs.alerts().apply("AlertsToPostgres", PostgresAlerts.write(options));
     }
 
+    PCollectionList<Failure> failures = PCollectionList.of(parseFailures).and(outputs.failures());
+    if (sinks.contains(REDIS)) {
+      failures =
+          failures.and(
+              outputs
+                  .scored()
+                  .apply("CardFeatures", FraudFeatures.toFeatureRows())
+                  .apply(
+                      "OnlineFeatures",
+                      FeatureStore.writeOnline(RedisOptions.reachableSettings(options))
+                          .withKeyPrefix(options.getFeatureKeyPrefix())));
+    }
+
     // 4. Every failure, with its payload and reason, to the dead-letter sink.
-    Sinks.failures(
-        PCollectionList.of(parseFailures).and(outputs.failures()),
-        routes,
-        options);
+    Sinks.failures(failures, routes, options);
     return pipeline;
   }
 

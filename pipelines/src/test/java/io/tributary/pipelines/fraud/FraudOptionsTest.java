@@ -21,7 +21,7 @@ class FraudOptionsTest {
         "--fraudRate=1.5|--fraudRate=1.5: must be in [0, 1)",
         "--allowedLateness=-1s|--allowedLateness=-1s: '-1s' is not a duration",
         "--sink=postgres|--postgresUrl is required with --sink=postgres",
-        "--sink=oracle|unknown choice 'oracle', choose from [console, dashboard, files, kafka, none, postgres]",
+        "--sink=oracle|unknown choice 'oracle', choose from [console, dashboard, files, kafka, none, postgres, redis]",
         "--outputs=alerts,scores|--outputs=alerts,scores: unknown choice 'scores', choose from",
         "--kafkaExactlyOnceShards=0|--kafkaExactlyOnceShards=0: must be positive",
       })
@@ -41,6 +41,17 @@ class FraudOptionsTest {
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> FraudPipeline.validate(options));
     assertThat(e.getMessage(), containsString("--alertsTable=alerts; DROP: must be a lower-case SQL identifier"));
+  }
+
+  @Test
+  void theRedisSinkNamesItsBadOptions() {
+    FraudOptions options =
+        PipelineOptionsFactory.fromArgs("--sink=console,redis", "--redisPort=0", "--redisBatchSize=0")
+            .as(FraudOptions.class);
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> FraudPipeline.validate(options));
+    assertThat(e.getMessage(), containsString("--redisPort=0: must be in 1..65535"));
+    assertThat(e.getMessage(), containsString("--redisBatchSize=0"));
   }
 
   @Test

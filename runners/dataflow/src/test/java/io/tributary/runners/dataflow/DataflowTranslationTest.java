@@ -133,8 +133,11 @@ class DataflowTranslationTest {
             "LogFailures"),
         true));
     List<String> fraudSteps = args("ScoreTransactions", "AlertsToKafka", "FeaturesToKafka", "AllFailures", "FailuresToKafka");
-    cases.add(new Case("fraud streaming, kafka sink", FRAUD, concat(args("--streaming=true", KAFKA), kafkaSinks),
-        STREAMING, concat(args("SyntheticTransactions", "CountInjectedFraud"), fraudSteps), true));
+    cases.add(new Case("fraud streaming, kafka and redis sinks", FRAUD,
+        args("--streaming=true", KAFKA, "--sink=kafka,redis", "--outputTopic=out", "--redisHost=127.0.0.1", redisPort,
+            "--deadLetter=kafka", "--deadLetterTopic=dead"),
+        STREAMING, concat(args("SyntheticTransactions", "CountInjectedFraud", "CardFeatures", "OnlineFeatures"), fraudSteps),
+        true));
     cases.add(new Case("fraud streaming, kafka source", FRAUD,
         concat(concat(kafkaSource, args("--inputTopic=transactions")), kafkaSinks),
         STREAMING, concat(args("ReadKafka", "ParseTransactions"), fraudSteps), false));
