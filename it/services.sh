@@ -520,6 +520,9 @@ taskmanager.memory.jvm-metaspace.size: 384m
 taskmanager.memory.managed.size: 64m
 taskmanager.numberOfTaskSlots: 2
 parallelism.default: 2
+# Subtasks spread over the TaskManagers: a job of parallelism 2 runs on both, as on a real
+# cluster, and losing either TaskManager fails it.
+cluster.evenly-spread-out-slots: true
 state.backend.type: hashmap
 state.checkpoints.dir: file://$FL_DIR/checkpoints
 state.savepoints.dir: file://$FL_DIR/savepoints

@@ -70,15 +70,12 @@ final class FlinkCluster {
   }
 
   /**
-   * Runs an uploaded jar's main class with the arguments (POST /jars/:id/run), from a savepoint
-   * when {@code savepoint} is not null; returns the job id. The program runs detached.
+   * Runs an uploaded jar's main class with the arguments (POST /jars/:id/run); returns the job id.
+   * The program runs detached.
    */
-  String run(String jarId, List<String> args, String savepoint) throws IOException, InterruptedException {
+  String run(String jarId, List<String> args) throws IOException, InterruptedException {
     ObjectNode body = MAPPER.createObjectNode();
     body.putArray("programArgsList").addAll(args.stream().map(MAPPER.getNodeFactory()::textNode).toList());
-    if (savepoint != null) {
-      body.put("savepointPath", savepoint);
-    }
     HttpRequest request =
         HttpRequest.newBuilder(URI.create(base + "/jars/" + jarId + "/run"))
             .timeout(Duration.ofMinutes(3))
@@ -117,6 +114,17 @@ final class FlinkCluster {
     return exceptions.path("exceptionHistory").path("entries").size();
   }
 
+  /** The resource ids ({@code taskmanager-N}) of the TaskManagers running the job's subtasks. */
+  Set<String> taskManagersOf(String jobId) throws IOException, InterruptedException {
+    Set<String> ids = new java.util.TreeSet<>();
+    for (JsonNode vertex : get("/jobs/" + jobId).path("vertices")) {
+      for (JsonNode tm : get("/jobs/" + jobId + "/vertices/" + vertex.path("id").asText() + "/taskmanagers").path("taskmanagers")) {
+        ids.add(tm.path("taskmanager-id").asText());
+      }
+    }
+    return ids;
+  }
+
   /** All subtasks of every vertex of the job run (not only the job as a whole). */
   boolean allRunning(String jobId) throws IOException, InterruptedException {
     JsonNode job = get("/jobs/" + jobId);
@@ -144,40 +152,6 @@ final class FlinkCluster {
           }
           return states.contains(last[0]);
         });
-  }
-
-  /**
-   * Stops the job with a savepoint (POST /jobs/:id/stop); with {@code drain}, the sources emit the
-   * final watermark first so that every window and timer fires. Returns the savepoint's path.
-   */
-  String stopWithSavepoint(String jobId, boolean drain, Path directory) throws Exception {
-    ObjectNode body = MAPPER.createObjectNode();
-    body.put("drain", drain);
-    body.put("targetDirectory", directory.toUri().toString());
-    HttpRequest request =
-        HttpRequest.newBuilder(URI.create(base + "/jobs/" + jobId + "/stop"))
-            .timeout(Duration.ofMinutes(1))
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
-            .build();
-    String trigger = send(request).path("request-id").asText();
-    String[] location = {null};
-    await(
-        "the savepoint of job " + jobId,
-        Duration.ofMinutes(3),
-        () -> {
-          JsonNode status = uncheckedGet("/jobs/" + jobId + "/savepoints/" + trigger);
-          if (!status.path("status").path("id").asText().equals("COMPLETED")) {
-            return false;
-          }
-          JsonNode operation = status.path("operation");
-          if (operation.has("failure-cause")) {
-            throw new AssertionError("savepoint of " + jobId + " failed: " + operation.path("failure-cause"));
-          }
-          location[0] = operation.path("location").asText();
-          return true;
-        });
-    return location[0];
   }
 
   /** The pid of a TaskManager process ({@code taskmanager-1}, ...), from its pid file. */

@@ -58,24 +58,30 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>fraud and activity from Kafka with checkpoints every 5 s, written with the exactly-once
  *       Kafka sink, survive three {@code kill -9} of a TaskManager mid-stream (and, for fraud, a
  *       stop with a savepoint and a resume from it): the committed output equals the brute-force
- *       oracle with nothing lost and nothing duplicated, and so do the PostgreSQL alerts.
+ *       oracle with nothing lost and nothing duplicated, and so do the idempotent sinks, the
+ *       PostgreSQL alerts and the cards' online features in Redis.
  * </ul>
  *
  * <p>{@code -Dtributary.cluster.events=N} sets the number of page views of the activity failure
- * test (default 1,000,000), {@code -Dtributary.cluster.fraudEvents=N} the number of transactions
- * of the fraud one (default 100,000).
+ * test, {@code -Dtributary.cluster.fraudEvents=N} the number of transactions of the fraud one (each
+ * 1,000,000 by default).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 15, unit = java.util.concurrent.TimeUnit.MINUTES)
 class FlinkClusterIT {
   private static final int EVENTS = Integer.getInteger("tributary.cluster.events", 1_000_000);
+  private static final int FRAUD_EVENTS = Integer.getInteger("tributary.cluster.fraudEvents", 1_000_000);
   /**
-   * Fraud's events: fewer, as about 1.2% of them become alerts, each a Kafka transaction of the
-   * exactly-once sink (about 20 a second on the test broker).
+   * The share of fraud injected, and the rule's threshold: about 0.15% of transactions become
+   * alerts, as each alert is a Kafka transaction of the exactly-once sink on Flink (about 20 a
+   * second on the test broker).
    */
-  private static final int FRAUD_EVENTS = Integer.getInteger("tributary.cluster.fraudEvents", 100_000);
+  private static final double FRAUD_RATE = 0.003;
+
+  private static final double THRESHOLD = 8.0;
   private static final int KILLS = 3;
   private static final Pattern JOB_ID = Pattern.compile("JobID ([0-9a-f]{32})");
+  private static final Pattern SAVEPOINT = Pattern.compile("Savepoint completed\\. Path: (\\S+)");
 
   private static FlinkCluster cluster;
   private static String jarId;
@@ -144,7 +150,7 @@ class FlinkClusterIT {
 
     // The REST API, as a deploy script uses it.
     String restJob =
-        cluster.run(jarId, concat(List.of("fraud"), run, List.of("--parallelism=1", "--outputPath=" + dir.resolve("rest"))), null);
+        cluster.run(jarId, concat(List.of("fraud"), run, List.of("--parallelism=1", "--outputPath=" + dir.resolve("rest"))));
 
     FlinkCluster.Result attached = launcher.get();
     assertEquals(0, attached.exitCode(), "runners/bin/tributary --flinkMaster=...:\n" + attached.output());
@@ -172,9 +178,10 @@ class FlinkClusterIT {
     Kafka.createTopics(in, out, out + ".features", dead);
     Services.createPostgresDatabase("fraud_cluster");
     String table = "alerts_" + Long.toHexString(System.nanoTime());
+    String features = "it:cluster:" + table + ":";
 
     // 200 transactions a second over 10,000 cards: about 70 per card and hour.
-    TransactionGenerator generator = new TransactionGenerator(31, 1_700_000_000_000L, 200, 10_000, 0.01, 2000);
+    TransactionGenerator generator = new TransactionGenerator(31, 1_700_000_000_000L, 200, 10_000, FRAUD_RATE, 2000);
     List<Transaction> transactions = new ArrayList<>(FRAUD_EVENTS);
     List<byte[]> records = new ArrayList<>(FRAUD_EVENTS);
     for (long i = 0; i < FRAUD_EVENTS; i++) {
@@ -193,16 +200,20 @@ class FlinkClusterIT {
             "--inputTopic=" + in,
             "--inputOffsetReset=earliest",
             "--maxInputDelay=5s",
-            "--sink=kafka,postgres",
+            "--sink=kafka,postgres,redis",
             // Beam's exactly-once Kafka sink commits a transaction per record on Flink: the
-            // alerts only, not a features record per transaction.
+            // alerts only, not a features record per transaction; features go to Redis.
             "--outputs=alerts",
+            "--redisHost=" + Services.redisHost(),
+            "--redisPort=" + Services.redisPort(),
+            "--featureKeyPrefix=" + features,
             "--outputTopic=" + out,
             "--kafkaExactlyOnce=true",
             "--postgresUrl=" + Services.postgresJdbcUrl("fraud_cluster"),
             "--postgresUser=" + Services.postgresUser(),
             "--postgresPassword=" + Services.postgresPassword(),
             "--alertsTable=" + table,
+            "--threshold=" + THRESHOLD,
             "--deadLetter=kafka",
             "--deadLetterTopic=" + dead,
             "--streaming=true",
@@ -210,21 +221,39 @@ class FlinkClusterIT {
             "--parallelism=2");
     FraudOptions options =
         PipelineOptionsFactory.fromArgs(args.subList(1, args.size()).toArray(new String[0])).as(FraudOptions.class);
-    FraudOracle oracle = FraudOracle.inOrder(transactions, 3_600_000, 3.0, 3, FraudPipeline.score(options).rule());
+    FraudOracle oracle = FraudOracle.inOrder(transactions, 3_600_000, THRESHOLD, 3, FraudPipeline.score(options).rule());
     transactions.clear();
+    Map<String, Map<String, String>> cards = OnlineFeatures.expected(FraudKafkaIT.cardFeatures(oracle), features);
+    oracle.scored.clear();
     int expected = oracle.alerts.size();
     assertThat("the input exercises the rule", expected, greaterThan(100));
 
     // Started, stopped with a savepoint once it has committed alerts, resumed from the savepoint.
-    String first = cluster.run(jarId, args, null);
+    String first = cluster.run(jarId, args);
     awaitFirstCommit(first, out);
-    String savepoint = cluster.stopWithSavepoint(first, false, dir.resolve("savepoints"));
+    // As the README says: Flink's client lists the job, stops it with a savepoint and submits the
+    // same arguments again from that savepoint.
+    FlinkCluster.Result list = FlinkCluster.flinkCommand(List.of("list"), Duration.ofMinutes(2));
+    assertThat("runners/bin/flink list:\n" + list.output(), list.output(), containsString(first));
+    FlinkCluster.Result stop =
+        FlinkCluster.flinkCommand(
+            List.of("stop", "--savepointPath", dir.resolve("savepoints").toString(), first), Duration.ofMinutes(4));
+    assertEquals(0, stop.exitCode(), "runners/bin/flink stop:\n" + stop.output());
+    Matcher path = SAVEPOINT.matcher(stop.output());
+    assertThat("the client names the savepoint: " + stop.output(), path.find(), org.hamcrest.Matchers.is(true));
+    String savepoint = path.group(1);
     cluster.awaitState(first, Set.of("FINISHED"), Duration.ofMinutes(2));
     int beforeResume = Kafka.consume(out, 0, Duration.ZERO, true).size();
-    String resumed = cluster.run(jarId, args, savepoint);
+    FlinkCluster.Result resume =
+        FlinkCluster.flinkCommand(
+            concat(List.of("run", "-d", "-s", savepoint, FlinkCluster.JOB_JAR.toString()), args), Duration.ofMinutes(4));
+    assertEquals(0, resume.exitCode(), "runners/bin/flink run -d -s:\n" + resume.output());
+    Matcher resumedId = JOB_ID.matcher(resume.output());
+    assertThat("the client names the job: " + resume.output(), resumedId.find(), org.hamcrest.Matchers.is(true));
+    String resumed = resumedId.group(1);
 
     Supplier<String> progress = () -> "committed alerts " + Kafka.consume(out, 0, Duration.ZERO, true).size() + " of " + expected;
-    List<String> kills = killTaskManagers(resumed, progress);
+    List<String> kills = killTaskManagers(resumed, out, expected, progress);
     awaitCount(out, expected, Duration.ofMinutes(8));
     // Still healthy (running, checkpointing) once every alert is out; then cancelled, which
     // commits nothing more.
@@ -235,9 +264,12 @@ class FlinkClusterIT {
     Map<String, Long> expectedRows = new TreeMap<>();
     oracle.alerts.forEach(a -> expectedRows.put(a.getTransaction().getTransactionId(), a.getTransaction().getAmountMinor()));
     Map<String, Long> rows = FraudKafkaIT.rows("fraud_cluster", table);
+    Map<String, Map<String, String>> stored = OnlineFeatures.read(features);
     report("fraud", FRAUD_EVENTS, oracle.alerts, alerts, kills, resumed,
-        "savepoint " + savepoint + " taken after " + beforeResume + " committed alerts; PostgreSQL rows " + rows.size());
+        "savepoint " + savepoint + " taken after " + beforeResume + " committed alerts; PostgreSQL rows "
+            + rows.size() + " of " + expectedRows.size() + "; Redis card hashes " + stored.size() + " of " + cards.size());
     assertEquals(expectedRows, rows, "rows of PostgreSQL table " + table);
+    OnlineFeatures.assertEqual(cards, stored, "card features in Redis under " + features);
   }
 
   @Test
@@ -282,10 +314,10 @@ class FlinkClusterIT {
             "--streaming=true",
             "--checkpointingInterval=5000",
             "--parallelism=2");
-    String job = cluster.run(jarId, args, null);
+    String job = cluster.run(jarId, args);
     awaitFirstCommit(job, out);
     Supplier<String> progress = () -> "committed snapshots " + Kafka.consume(out, 0, Duration.ZERO, true).size() + " of " + oracle.size();
-    List<String> kills = killTaskManagers(job, progress);
+    List<String> kills = killTaskManagers(job, out, oracle.size(), progress);
     awaitCount(out, oracle.size(), Duration.ofMinutes(8));
     awaitCheckpoint(job);
     cluster.cancelRunningJobs();
@@ -326,17 +358,33 @@ class FlinkClusterIT {
   }
 
   /**
-   * Kills a TaskManager {@value #KILLS} times (the two in turn) with {@code kill -9}, each time
-   * once the job runs again and has completed a checkpoint, and starts it again; returns what the
-   * output held at each kill.
+   * Kills a TaskManager that runs the job's subtasks {@value #KILLS} times (the two in turn when
+   * both do) with {@code kill -9}, spread over the output: kill k waits until the topic holds
+   * k/(KILLS+1) of the expected records, the job runs again and has completed a checkpoint. Each
+   * kill must fail the job (a new entry in its exception history); the TaskManager is started
+   * again. Returns what the output held at each kill.
    */
-  private static List<String> killTaskManagers(String job, Supplier<String> progress) throws Exception {
+  private static List<String> killTaskManagers(String job, String topic, int expected, Supplier<String> progress)
+      throws Exception {
     List<String> kills = new ArrayList<>();
     for (int k = 0; k < KILLS; k++) {
+      awaitCount(topic, (int) ((long) expected * (k + 1) / (KILLS + 1)), Duration.ofMinutes(8));
       awaitCheckpoint(job);
-      String taskManager = "taskmanager-" + (1 + k % 2);
-      kills.add(taskManager + " at " + progress.get());
+      List<String> hosts = List.copyOf(cluster.taskManagersOf(job));
+      String taskManager = hosts.get(k % hosts.size());
+      long restarts = cluster.restarts(job);
+      kills.add(taskManager + " (of " + hosts + ") at " + progress.get());
       FlinkCluster.killTaskManager(taskManager);
+      FlinkCluster.await(
+          "job " + job + " to fail after the kill of " + taskManager,
+          Duration.ofMinutes(2),
+          () -> {
+            try {
+              return cluster.restarts(job) > restarts;
+            } catch (Exception e) {
+              throw new IllegalStateException(e);
+            }
+          });
       FlinkCluster.startMissing();
     }
     return kills;
