@@ -108,10 +108,26 @@ final class FlinkCluster {
     return get("/jobs/" + jobId + "/checkpoints").path("counts").path("completed").asLong();
   }
 
-  /** The number of times the job restarted (after failures). */
+  /** The number of times the job restarted after failures (its {@code numRestarts} metric). */
   long restarts(String jobId) throws IOException, InterruptedException {
-    JsonNode exceptions = get("/jobs/" + jobId + "/exceptions");
-    return exceptions.path("exceptionHistory").path("entries").size();
+    for (JsonNode metric : get("/jobs/" + jobId + "/metrics?get=numRestarts")) {
+      return metric.path("value").asLong();
+    }
+    return 0;
+  }
+
+  /**
+   * The sum of the attempt numbers of the job's subtasks: it grows whenever a failure restarts any
+   * of them, and never shrinks (unlike the exception history, which keeps 16 entries).
+   */
+  long attempts(String jobId) throws IOException, InterruptedException {
+    long sum = 0;
+    for (JsonNode vertex : get("/jobs/" + jobId).path("vertices")) {
+      for (JsonNode subtask : get("/jobs/" + jobId + "/vertices/" + vertex.path("id").asText()).path("subtasks")) {
+        sum += subtask.path("attempt").asLong();
+      }
+    }
+    return sum;
   }
 
   /** The resource ids ({@code taskmanager-N}) of the TaskManagers running the job's subtasks. */

@@ -52,12 +52,13 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <ul>
  *   <li>the launcher ({@code runners/bin/tributary --flinkMaster=...}, attached), Flink's client
- *       ({@code runners/bin/flink run -d}) and the REST API ({@code /jars/:id/run}) each exit 0,
- *       a bounded job with checkpointing ends on its own, and each output equals the Direct
- *       runner's;
+ *       ({@code runners/bin/flink run}, attached) and the REST API ({@code /jars/:id/run}) each
+ *       exit 0, a bounded job with checkpointing ends on its own, and each output equals the
+ *       Direct runner's;
  *   <li>fraud and activity from Kafka with checkpoints every 5 s, written with the exactly-once
  *       Kafka sink, survive three {@code kill -9} of a TaskManager mid-stream (and, for fraud, a
- *       stop with a savepoint and a resume from it): the committed output equals the brute-force
+ *       stop with a savepoint and a resume from it with {@code runners/bin/flink stop} and {@code
+ *       run -d -s}, which exit 0): the committed output equals the brute-force
  *       oracle with nothing lost and nothing duplicated, and so do the idempotent sinks, the
  *       PostgreSQL alerts and the cards' online features in Redis.
  * </ul>
@@ -116,37 +117,28 @@ class FlinkClusterIT {
         .run()
         .waitUntilFinish();
 
-    // The launcher, attached: stages the job jar, waits, prints the run's summary. It runs while
-    // the other two submit theirs.
+    // The launcher, attached: stages the job jar, waits, prints the run's summary; and Flink's
+    // client, attached too (its detached form, run -d, resumes fraud from a savepoint below). Both
+    // run while the REST API submits the third job.
     java.util.concurrent.CompletableFuture<FlinkCluster.Result> launcher =
-        java.util.concurrent.CompletableFuture.supplyAsync(
-            () -> {
-              try {
-                return FlinkCluster.exec(
+        async(
+            () ->
+                FlinkCluster.exec(
                     concat(
                         List.of(FlinkCluster.ROOT.resolve("runners/bin/tributary").toString(), "fraud"),
                         run,
                         List.of("--runner=FlinkRunner", "--flinkMaster=" + cluster.rest(), "--parallelism=2",
                             "--outputPath=" + dir.resolve("launcher"))),
-                    Duration.ofMinutes(8));
-              } catch (Exception e) {
-                throw new IllegalStateException(e);
-              }
-            });
-
-    // Flink's client, detached: returns once the job is submitted.
-    FlinkCluster.Result client =
-        FlinkCluster.flinkCommand(
-            concat(
-                List.of("run", "-d", FlinkCluster.JOB_JAR.toString(), "fraud"),
-                run,
-                List.of("--parallelism=1", "--outputPath=" + dir.resolve("client"))),
-            Duration.ofMinutes(4));
-    assertEquals(0, client.exitCode(), "runners/bin/flink run -d:\n" + client.output());
-    assertThat(client.output(), containsString("detached"));
-    Matcher id = JOB_ID.matcher(client.output());
-    assertThat("the client names the job: " + client.output(), id.find(), org.hamcrest.Matchers.is(true));
-    String clientJob = id.group(1);
+                    Duration.ofMinutes(8)));
+    java.util.concurrent.CompletableFuture<FlinkCluster.Result> client =
+        async(
+            () ->
+                FlinkCluster.flinkCommand(
+                    concat(
+                        List.of("run", FlinkCluster.JOB_JAR.toString(), "fraud"),
+                        run,
+                        List.of("--parallelism=1", "--outputPath=" + dir.resolve("client"))),
+                    Duration.ofMinutes(8)));
 
     // The REST API, as a deploy script uses it.
     String restJob =
@@ -155,7 +147,12 @@ class FlinkClusterIT {
     FlinkCluster.Result attached = launcher.get();
     assertEquals(0, attached.exitCode(), "runners/bin/tributary --flinkMaster=...:\n" + attached.output());
     assertThat(attached.output(), containsString("Rule quality on the synthetic source"));
-    for (String job : List.of(clientJob, restJob)) {
+    FlinkCluster.Result clientRun = client.get();
+    assertEquals(0, clientRun.exitCode(), "runners/bin/flink run:\n" + clientRun.output());
+    assertThat(clientRun.output(), containsString("Rule quality on the synthetic source"));
+    Matcher id = JOB_ID.matcher(clientRun.output());
+    assertThat("the client names the job: " + clientRun.output(), id.find(), org.hamcrest.Matchers.is(true));
+    for (String job : List.of(id.group(1), restJob)) {
       cluster.awaitState(job, Set.of("FINISHED"), Duration.ofMinutes(5));
     }
     for (String kind : List.of("alerts", "features")) {
@@ -248,6 +245,7 @@ class FlinkClusterIT {
         FlinkCluster.flinkCommand(
             concat(List.of("run", "-d", "-s", savepoint, FlinkCluster.JOB_JAR.toString()), args), Duration.ofMinutes(4));
     assertEquals(0, resume.exitCode(), "runners/bin/flink run -d -s:\n" + resume.output());
+    assertThat(resume.output(), containsString("detached"));
     Matcher resumedId = JOB_ID.matcher(resume.output());
     assertThat("the client names the job: " + resume.output(), resumedId.find(), org.hamcrest.Matchers.is(true));
     String resumed = resumedId.group(1);
@@ -361,8 +359,8 @@ class FlinkClusterIT {
    * Kills a TaskManager that runs the job's subtasks {@value #KILLS} times (the two in turn when
    * both do) with {@code kill -9}, spread over the output: kill k waits until the topic holds
    * k/(KILLS+1) of the expected records, the job runs again and has completed a checkpoint. Each
-   * kill must fail the job (a new entry in its exception history); the TaskManager is started
-   * again. Returns what the output held at each kill.
+   * kill must fail the job (a subtask restarted: {@link FlinkCluster#attempts} grew); the
+   * TaskManager is started again. Returns what the output held at each kill.
    */
   private static List<String> killTaskManagers(String job, String topic, int expected, Supplier<String> progress)
       throws Exception {
@@ -372,7 +370,7 @@ class FlinkClusterIT {
       awaitCheckpoint(job);
       List<String> hosts = List.copyOf(cluster.taskManagersOf(job));
       String taskManager = hosts.get(k % hosts.size());
-      long restarts = cluster.restarts(job);
+      long attempts = cluster.attempts(job);
       kills.add(taskManager + " (of " + hosts + ") at " + progress.get());
       FlinkCluster.killTaskManager(taskManager);
       FlinkCluster.await(
@@ -380,7 +378,7 @@ class FlinkClusterIT {
           Duration.ofMinutes(2),
           () -> {
             try {
-              return cluster.restarts(job) > restarts;
+              return cluster.attempts(job) > attempts;
             } catch (Exception e) {
               throw new IllegalStateException(e);
             }
@@ -441,6 +439,19 @@ class FlinkClusterIT {
       }
     }
     return lines;
+  }
+
+  /** A command run on another thread. */
+  private static java.util.concurrent.CompletableFuture<FlinkCluster.Result> async(
+      java.util.concurrent.Callable<FlinkCluster.Result> command) {
+    return java.util.concurrent.CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            return command.call();
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        });
   }
 
   @SafeVarargs
