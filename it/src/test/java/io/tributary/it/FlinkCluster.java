@@ -110,10 +110,7 @@ final class FlinkCluster {
 
   /** The number of times the job restarted after failures (its {@code numRestarts} metric). */
   long restarts(String jobId) throws IOException, InterruptedException {
-    for (JsonNode metric : get("/jobs/" + jobId + "/metrics?get=numRestarts")) {
-      return metric.path("value").asLong();
-    }
-    return 0;
+    return get("/jobs/" + jobId + "/metrics?get=numRestarts").path(0).path("value").asLong();
   }
 
   /**
