@@ -6,13 +6,17 @@
 #                                                        connectors and waits until each connector
 #                                                        and its tasks are RUNNING
 #   capture.sh stop   <name>                             stops the worker (offsets are flushed)
+#   capture.sh kill   <name>                             kills the worker (SIGKILL): offsets since
+#                                                        its last flush are lost, so the next start
+#                                                        sends those changes again
 #   capture.sh status <name>                             prints each connector's REST status;
 #                                                        exit 3 when the worker does not run
 #
 # Each worker is its own JVM with its REST API on a free loopback port, and keeps its files under
 # it/target/capture/<name>/: worker.properties, the connectors' properties, offsets (the
 # standalone worker's offset file: a restart resumes from it instead of snapshotting again),
-# connect.log.
+# connect.log. The worker flushes its offsets every CAPTURE_OFFSET_FLUSH_MS (default 1000) and when
+# it stops.
 # Records go to the broker of it/services.sh (its endpoints file) as <topic.prefix>.<schema>.<table>
 # through org.apache.kafka.connect.json.JsonConverter (schemas.enable=true unless the connector
 # properties set key/value.converter.schemas.enable). The classpath is resolved by Maven once and
@@ -125,6 +129,18 @@ live_pid() {
   echo "$pid"
 }
 
+# The pid of a worker this script has just started, while its process lives. Between the fork and
+# the exec of java the process still carries this script's command line, so live_pid's check of the
+# command line cannot be used yet.
+started_pid() {
+  local dir=$1 pid state
+  pid=$(tr -dc '0-9' <"$dir/pid")
+  [[ -n "$pid" ]] || return 1
+  state=$(sed -n 's/^[0-9]* (.*) \([A-Z]\).*/\1/p' "/proc/$pid/stat" 2>/dev/null) || return 1
+  [[ -n "$state" && "$state" != Z && "$state" != X ]] || return 1
+  echo "$pid"
+}
+
 rest_status() {
   local dir=$1 connector=$2
   curl -fsS --max-time 5 "http://127.0.0.1:$(<"$dir/port")/connectors/$connector/status"
@@ -143,7 +159,7 @@ await_running() {
 await_connector() {
   local dir=$1 name=$2 end=$((SECONDS + DEADLINE)) status
   while true; do
-    live_pid "$dir" >/dev/null || { tail -n 30 "$dir/connect.log" >&2; die "worker $name exited; log: $dir/connect.log"; }
+    started_pid "$dir" >/dev/null || { tail -n 30 "$dir/connect.log" >&2; die "worker $name exited; log: $dir/connect.log"; }
     if status=$(rest_status "$dir" "$name" 2>/dev/null); then
       if [[ "$status" == *'"FAILED"'* ]]; then
         log "$status"
@@ -189,7 +205,7 @@ value.converter=org.apache.kafka.connect.json.JsonConverter
 key.converter.schemas.enable=true
 value.converter.schemas.enable=true
 offset.storage.file.filename=$dir/offsets
-offset.flush.interval.ms=1000
+offset.flush.interval.ms=${CAPTURE_OFFSET_FLUSH_MS:-1000}
 listeners=http://127.0.0.1:$port
 plugin.discovery=only_scan
 PROPS
@@ -204,17 +220,35 @@ PROPS
   log "capture $name running (pid $(<"$dir/pid"), REST 127.0.0.1:$port) in $((SECONDS - t0)) s"
 }
 
+# Sends signal $2 to pid $1 and waits up to 30 s for the process to end; status 1 if it did not.
+signal_and_wait() {
+  local pid=$1 signal=$2
+  kill "-$signal" "$pid" 2>/dev/null || return 0
+  for _ in $(seq 150); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.2
+  done
+  return 1
+}
+
 cmd_stop() {
   local name=$1 dir pid
   dir="$ROOT/$name"
   pid=$(live_pid "$dir") || return 0
-  kill -TERM "$pid"
-  for _ in $(seq 150); do
-    kill -0 "$pid" 2>/dev/null || { log "capture $name stopped"; return 0; }
-    sleep 0.2
-  done
-  log "capture $name did not stop within 30 s; killing it"
-  kill -KILL "$pid" 2>/dev/null || true
+  if signal_and_wait "$pid" TERM; then
+    log "capture $name stopped"
+  else
+    log "capture $name did not stop within 30 s; killing it"
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+}
+
+cmd_kill() {
+  local name=$1 dir pid
+  dir="$ROOT/$name"
+  pid=$(live_pid "$dir") || die "worker $name does not run"
+  signal_and_wait "$pid" KILL || die "worker $name (pid $pid) still runs 30 s after SIGKILL"
+  log "capture $name killed"
 }
 
 cmd_status() {
@@ -230,6 +264,7 @@ cmd_status() {
 case ${1:-} in
   start) (($# >= 3)) || die "usage: capture.sh start <name> <connector.properties>..."; shift; cmd_start "$@" ;;
   stop) (($# == 2)) || die "usage: capture.sh stop <name>"; cmd_stop "$2" ;;
+  kill) (($# == 2)) || die "usage: capture.sh kill <name>"; cmd_kill "$2" ;;
   status) (($# == 2)) || die "usage: capture.sh status <name>"; cmd_status "$2" ;;
-  *) die "usage: capture.sh start <name> <connector.properties>... | stop <name> | status <name>" ;;
+  *) die "usage: capture.sh start <name> <connector.properties>... | stop <name> | kill <name> | status <name>" ;;
 esac

@@ -46,6 +46,15 @@ public final class Capture implements AutoCloseable {
 
   /** Starts the worker again (after {@link #stop}); it resumes from its offsets. */
   public void start() {
+    start(java.time.Duration.ofSeconds(1));
+  }
+
+  /**
+   * Starts the worker again, flushing its offsets only every {@code offsetFlush} (and when it
+   * stops): a {@link #kill} before the next flush makes the following start send every change
+   * since this start again.
+   */
+  public void start(java.time.Duration offsetFlush) {
     List<String> command = new ArrayList<>(List.of(script().toString(), "start", name));
     Path dir = Path.of("target", "capture-connectors", name).toAbsolutePath();
     try {
@@ -62,12 +71,17 @@ public final class Capture implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    run(command);
+    run(command, Map.of("CAPTURE_OFFSET_FLUSH_MS", Long.toString(offsetFlush.toMillis())));
+  }
+
+  /** Kills the worker (SIGKILL): the offsets it has not flushed are lost. */
+  public void kill() {
+    run(List.of(script().toString(), "kill", name), Map.of());
   }
 
   /** Stops the worker; its offsets are flushed on the way out. */
   public void stop() {
-    run(List.of(script().toString(), "stop", name));
+    run(List.of(script().toString(), "stop", name), Map.of());
   }
 
   @Override
@@ -75,9 +89,11 @@ public final class Capture implements AutoCloseable {
     stop();
   }
 
-  private static void run(List<String> command) {
+  private static void run(List<String> command, Map<String, String> environment) {
     try {
-      Process p = new ProcessBuilder(command).inheritIO().start();
+      ProcessBuilder builder = new ProcessBuilder(command).inheritIO();
+      builder.environment().putAll(environment);
+      Process p = builder.start();
       if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
         p.destroyForcibly();
         throw new IllegalStateException(command + " did not finish within " + TIMEOUT_SECONDS + " s");
