@@ -62,10 +62,13 @@ import redis.clients.jedis.Jedis;
  * outbox insert; the pipeline reads exactly the records in the topics. Phase 2: the capture is
  * stopped, the workload goes on (columns added in both databases and rows using them), the capture
  * is started again (it resumes, no second snapshot), more changes follow, and the pipeline runs
- * again from the start of the topics (a replay of phase 1 plus the new changes).
+ * again from the start of the topics (a replay of phase 1 plus the new changes). Phase 3: the
+ * capture runs without flushing its offsets, changes follow in every database, and the worker is
+ * killed (SIGKILL) and started again, so Debezium sends every change of the phase a second time;
+ * the pipeline runs again from the start of the topics.
  *
  * <p>After each phase: the Kafka topics hold exactly the expected number of records (nothing lost
- * or repeated by the capture); the cache equals {@code SELECT *} of every cached table row for row
+ * by the capture, and nothing repeated but what the kill makes it resend); the cache equals {@code SELECT *} of every cached table row for row
  * (deleted rows absent, their fences kept); the lake, read back with a Parquet reader, holds every
  * change exactly once (op and key per dataset) and the added columns' values; the online features
  * equal the current rows; nothing went to the dead letters.
@@ -216,6 +219,32 @@ class CdcEndToEndIT {
       runPipeline(runner, topics, phase2, rules, dir.resolve("lake2"), dir.resolve("dead2"), cachePrefix, featurePrefix);
       System.out.printf("%s phase 2: %d records, pipeline %.1f s%n", runner, phase2, (System.nanoTime() - t2) / 1e9);
       check(runner + " phase 2", tables, w, cachePrefix, featurePrefix, dir.resolve("lake2"), dir.resolve("dead2"),
+          Set.of("orders 5 coupon=SPRING", "orders 1 coupon=WELCOME", "orders 6 coupon=SPRING",
+              "users 103 email=dee@example.com", "users 102 email=cyd@example.com"));
+
+      // Phase 3: the worker flushes no offset of this phase, then dies by SIGKILL; its restart
+      // sends the whole phase again. The cache (fenced), the features (versioned) and the lake
+      // (redeliveries dropped) must hold each change once.
+      capture.stop();
+      capture.start(Duration.ofHours(1));
+      long beforeKill = w.records;
+      w.change(orderTable, 7, "c", "INSERT INTO orders VALUES (7, 100, 'new', 8.00, NULL)");
+      w.change(orderTable, 5, "u", "UPDATE orders SET status = 'paid' WHERE id = 5");
+      w.change(userTable, 104, "c", "INSERT INTO users VALUES (104, 'eve', 'gold', 9, NULL)");
+      w.change(userTable, 103, "u", "UPDATE users SET credits = 30 WHERE id = 103");
+      w.change(stockTable, "A-1", "u", "UPDATE stock SET quantity = 11 WHERE sku = 'A-1'");
+      w.change(paymentTable, 3, "c", "INSERT INTO payments VALUES (3, 5, 1250, 'card')");
+      w.change(shipmentTable, 2, "d", "DELETE FROM shipments WHERE id = 2");
+      awaitRecords(topics, w.records);
+      capture.kill();
+      capture.start();
+      long resent = w.records - beforeKill;
+      long phase3 = awaitRecords(topics, w.records + resent);
+      long t3 = System.nanoTime();
+      runPipeline(runner, topics, phase3, rules, dir.resolve("lake3"), dir.resolve("dead3"), cachePrefix, featurePrefix);
+      System.out.printf("%s phase 3: %d records, %d of them sent again after the kill, pipeline %.1f s%n",
+          runner, phase3, resent, (System.nanoTime() - t3) / 1e9);
+      check(runner + " phase 3", tables, w, cachePrefix, featurePrefix, dir.resolve("lake3"), dir.resolve("dead3"),
           Set.of("orders 5 coupon=SPRING", "orders 1 coupon=WELCOME", "orders 6 coupon=SPRING",
               "users 103 email=dee@example.com", "users 102 email=cyd@example.com"));
     } finally {

@@ -26,11 +26,22 @@ public interface CdcOptions extends SourceOptions, SinkOptions, FeatureStoreOpti
 
   void setLakePath(String path);
 
-  @Description("How much commit time one lake file covers (e.g. 5m).")
-  @Default.String("5m")
-  String getLakeWindow();
+  @Description(
+      "How long a lake file gathers rows after its first one before it is written (processing"
+          + " time, e.g. 1m).")
+  @Default.String("1m")
+  String getLakeRotation();
 
-  void setLakeWindow(String lakeWindow);
+  void setLakeRotation(String lakeRotation);
+
+  @Description(
+      "How long (event time) a lake row is remembered so that its redelivery by a restarted capture"
+          + " is not written again (e.g. 10m; 0: no deduplication). Cover the longest capture outage"
+          + " plus --maxInputDelay.")
+  @Default.String("10m")
+  String getLakeDedupRetention();
+
+  void setLakeDedupRetention(String retention);
 
   @Description("How long the fence of a deleted cache row is kept (e.g. 7d; 0: forever).")
   @Default.String("7d")

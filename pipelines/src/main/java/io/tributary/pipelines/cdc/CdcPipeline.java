@@ -107,7 +107,8 @@ public final class CdcPipeline {
         .requirePositive(options.getEventsPerSecond(), "eventsPerSecond")
         .requirePositive(options.getRowsPerTable(), "rowsPerTable")
         .requireNonNegative(options.getSchemaChangeAt(), "schemaChangeAt");
-    check.positiveDuration(options.getLakeWindow(), "lakeWindow");
+    check.positiveDuration(options.getLakeRotation(), "lakeRotation");
+    check.duration(options.getLakeDedupRetention(), "lakeDedupRetention");
     check.duration(options.getFenceTtl(), "fenceTtl");
     RedisOptions.check(options, check);
     if (routes.source().equals(CAPTURE)) {
@@ -163,10 +164,8 @@ public final class CdcPipeline {
             .apply(
                 "Lake",
                 LakeSink.write(options.getLakePath())
-                    .withWindow(Durations.parse(options.getLakeWindow()))
-                    // A change committed up to the source's delay before the records read with it
-                    // is written to a further file of its window, not dropped.
-                    .withAllowedLateness(Durations.parse(options.getMaxInputDelay())))
+                    .withRotation(Durations.parse(options.getLakeRotation()))
+                    .withDeduplication(Durations.parse(options.getLakeDedupRetention())))
             .failures();
     PCollection<Failure> cacheFailures =
         routed

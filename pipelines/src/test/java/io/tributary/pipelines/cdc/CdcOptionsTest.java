@@ -87,8 +87,8 @@ class CdcOptionsTest {
 
   @Test
   void badDurationsAreNamedWithWhatIsAccepted() {
-    String problems = problems("--lakeWindow=5 minutes", "--fenceTtl=-1s", "--redisTimeout=0");
-    assertThat(problems, containsString("--lakeWindow=5 minutes: '5 minutes' is not a duration"));
+    String problems = problems("--lakeRotation=5 minutes", "--fenceTtl=-1s", "--redisTimeout=0");
+    assertThat(problems, containsString("--lakeRotation=5 minutes: '5 minutes' is not a duration"));
     assertThat(problems, containsString("--fenceTtl=-1s: '-1s' is not a duration"));
     assertThat(problems, containsString("--redisTimeout=0: must be longer than zero"));
   }

@@ -12,26 +12,40 @@ import io.tributary.transforms.values.Values;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.WritableByteChannel;
-import java.time.Instant;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.WriteFilesResult;
 import org.apache.beam.sdk.io.parquet.ParquetIO;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.state.MapState;
+import org.apache.beam.sdk.state.StateSpec;
+import org.apache.beam.sdk.state.StateSpecs;
+import org.apache.beam.sdk.state.TimeDomain;
+import org.apache.beam.sdk.state.Timer;
+import org.apache.beam.sdk.state.TimerSpec;
+import org.apache.beam.sdk.state.TimerSpecs;
+import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.Contextful;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -39,16 +53,18 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.transforms.WithFailures;
 import org.apache.beam.sdk.transforms.display.DisplayData;
-import org.apache.beam.sdk.transforms.windowing.AfterPane;
-import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
-import org.apache.beam.sdk.transforms.windowing.FixedWindows;
-import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
+import org.apache.beam.sdk.transforms.windowing.AfterProcessingTime;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
+import org.apache.beam.sdk.transforms.windowing.Repeatedly;
 import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.joda.time.Duration;
+import org.joda.time.Instant;
 
 /**
  * The data lake: an append-only changelog of {@link LakeRow}s in Parquet files (Beam's {@link
@@ -56,12 +72,12 @@ import org.joda.time.Duration;
  * Hive-style by commit time:
  *
  * <pre>{@code
- * <directory>/table=<dataset>/dt=2024-03-01/hr=10/part-<schema version>-<window start>-<pane>-<shard>-of-<n>.parquet
+ * <directory>/table=<dataset>/dt=2024-03-01/hr=10/part-<schema version>-<run>-<pane>-<shard>-of-<n>.parquet
  * }</pre>
  *
  * <pre>{@code
  * PCollection<Failure> unwritable =
- *     routed.lake().apply("Lake", LakeSink.write("/data/lake").withWindow(Duration.standardMinutes(5)))
+ *     routed.lake().apply("Lake", LakeSink.write("/data/lake").withRotation(Duration.standardMinutes(1)))
  *         .failures();
  * }</pre>
  *
@@ -79,11 +95,20 @@ import org.joda.time.Duration;
  * columns; readers that merge schemas by name (Spark, Trino, DuckDB) see the new column as null in
  * old files.
  *
- * <p>Windowing: the input is re-windowed into fixed windows of {@link #withWindow} (default 5
- * minutes) by element timestamp (the commit time, as the CDC parser stamps it) and
- * each window's files are written when it fires (watermark); works bounded and unbounded. Every row
- * is written once per successful bundle; on retries a runner may rewrite a window's files, never
- * append twice to one.
+ * <p>Nothing is late: the rows are gathered in the global window and a partition's files are
+ * written once per {@link #withRotation rotation} (default 1 minute of processing time after the
+ * first row of a new file), and when the input ends. The watermark therefore never drops a row,
+ * however far behind it the row's commit time is (a capture that was down, a replay): the row
+ * goes to the next file of its commit hour's partition. A file's name holds the run (a random id
+ * per pipeline construction) and the pane index of its partition, so files of a later run, or of
+ * later rows of an hour already written, never replace earlier ones. Works bounded and unbounded.
+ *
+ * <p>Redeliveries are written once: a row with a source position that equals, in every field, a
+ * row written less than the {@link #withDeduplication retention} (default 10 minutes of event time)
+ * before it is dropped (counter {@code redeliveries}). This removes what a capture restart sends
+ * again (Debezium resends the changes after its last flushed offset, with the same positions and
+ * images), while two different changes at one position (the rows of one snapshot) are both
+ * written. Rows without a position (event streams) are never deduplicated.
  *
  * <p>Failures: a row the Parquet writer cannot take (no dataset, a value that does not fit its
  * declared type, e.g. text in an int64 column) goes to {@code failures()} with its bytes and the
@@ -103,17 +128,17 @@ public abstract class LakeSink
   public static LakeSink write(String directory) {
     return new AutoValue_LakeSink.Builder()
         .setDirectory(directory)
-        .setWindow(Duration.standardMinutes(5))
-        .setAllowedLateness(Duration.ZERO)
+        .setRotation(Duration.standardMinutes(1))
+        .setDeduplication(Duration.standardMinutes(10))
         .setShards(1)
         .build();
   }
 
   abstract String getDirectory();
 
-  abstract Duration getWindow();
+  abstract Duration getRotation();
 
-  abstract Duration getAllowedLateness();
+  abstract Duration getDeduplication();
 
   abstract int getShards();
 
@@ -123,59 +148,71 @@ public abstract class LakeSink
   abstract static class Builder {
     abstract Builder setDirectory(String d);
 
-    abstract Builder setWindow(Duration d);
+    abstract Builder setRotation(Duration d);
 
-    abstract Builder setAllowedLateness(Duration d);
+    abstract Builder setDeduplication(Duration d);
 
     abstract Builder setShards(int n);
 
     abstract LakeSink build();
   }
 
-  /** How much commit time one file covers (default 5 minutes). */
-  public LakeSink withWindow(Duration window) {
-    return toBuilder().setWindow(window).build();
+  /**
+   * How long (processing time) a partition's file gathers rows after its first one before it is
+   * written (default 1 minute): the lake's latency, against the number of files.
+   */
+  public LakeSink withRotation(Duration rotation) {
+    return toBuilder().setRotation(rotation).build();
   }
 
   /**
-   * How far behind the watermark a row's commit time may be and still be written (default 0):
-   * each late row of a window goes to a further file of that window (its pane index in the name),
-   * nothing is rewritten. Set it to the source's delay: a row committed before the records read
-   * beside it (an outage of the capture, a replay) is late by that much.
+   * How long (event time: the watermark past a row's timestamp) a row is remembered to recognize
+   * its redelivery (default 10 minutes; {@link Duration#ZERO}: no deduplication). Set it above
+   * the longest capture outage to be bridged plus the source's delay; the state holds one
+   * fingerprint per row written within it.
    */
-  public LakeSink withAllowedLateness(Duration lateness) {
-    return toBuilder().setAllowedLateness(lateness).build();
+  public LakeSink withDeduplication(Duration retention) {
+    return toBuilder().setDeduplication(retention).build();
   }
 
-  /** Files per partition, schema version and window (default 1). */
+  /** Files per partition, schema version and rotation (default 1). */
   public LakeSink withShards(int shards) {
     return toBuilder().setShards(shards).build();
   }
 
   @Override
   public WithFailures.Result<WriteFilesResult<LakeRow>, Failure> expand(PCollection<LakeRow> input) {
-    if (!getWindow().isLongerThan(Duration.ZERO)) {
-      throw new IllegalArgumentException("LakeSink: window must be positive, got " + getWindow());
+    if (!getRotation().isLongerThan(Duration.ZERO)) {
+      throw new IllegalArgumentException("LakeSink: rotation must be positive, got " + getRotation());
     }
     if (getShards() <= 0) {
       throw new IllegalArgumentException("LakeSink: shards must be positive, got " + getShards());
     }
-    if (getAllowedLateness().isShorterThan(Duration.ZERO)) {
-      throw new IllegalArgumentException("LakeSink: allowed lateness must not be negative, got " + getAllowedLateness());
+    if (getDeduplication().isShorterThan(Duration.ZERO)) {
+      throw new IllegalArgumentException("LakeSink: deduplication retention must not be negative, got " + getDeduplication());
     }
     PCollectionTuple checked =
         input.apply(
             "CheckRows",
             ParDo.of(new CheckRowFn()).withOutputTags(WRITABLE, TupleTagList.of(UNWRITABLE)));
     PCollection<Failure> failures = checked.get(UNWRITABLE).setCoder(Failures.coder());
-    WriteFilesResult<LakeRow> written = checked
-        .get(WRITABLE)
-        .setCoder(MessageCoder.of(LakeRow.class))
+    PCollection<LakeRow> rows = checked.get(WRITABLE).setCoder(MessageCoder.of(LakeRow.class));
+    if (getDeduplication().isLongerThan(Duration.ZERO)) {
+      rows =
+          rows.apply("KeyByFingerprint", ParDo.of(new KeyByFingerprintFn()))
+              .setCoder(KvCoder.of(StringUtf8Coder.of(), MessageCoder.of(LakeRow.class)))
+              .apply("DropRedeliveries", ParDo.of(new DropRedeliveriesFn(getDeduplication())))
+              .setCoder(MessageCoder.of(LakeRow.class));
+    }
+    String run = UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    WriteFilesResult<LakeRow> written = rows
         .apply(
-            "Window",
-            Window.<LakeRow>into(FixedWindows.of(getWindow()))
-                .triggering(AfterWatermark.pastEndOfWindow().withLateFirings(AfterPane.elementCountAtLeast(1)))
-                .withAllowedLateness(getAllowedLateness())
+            "Rotate",
+            Window.<LakeRow>into(new GlobalWindows())
+                .triggering(
+                    Repeatedly.forever(
+                        AfterProcessingTime.pastFirstElementInPane().plusDelayOf(getRotation())))
+                .withAllowedLateness(Duration.ZERO)
                 .discardingFiredPanes())
         .apply(
             "WriteParquet",
@@ -184,13 +221,124 @@ public abstract class LakeSink
                 .withDestinationCoder(MessageCoder.of(LakeRow.class))
                 .via(Contextful.fn(new SinkFor()))
                 .to(getDirectory())
-                .withNaming(new NamingFor())
+                .withNaming(new NamingFor(run))
                 .withNumShards(getShards()));
     return WithFailures.Result.of(written, failures);
   }
 
   private static final TupleTag<LakeRow> WRITABLE = new TupleTag<LakeRow>() {};
   private static final TupleTag<Failure> UNWRITABLE = new TupleTag<Failure>() {};
+
+  /** A row's identity for the redelivery check: the first 128 bits of SHA-256 over its bytes. */
+  static String fingerprint(LakeRow row) {
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(row.toByteArray());
+      return HexFormat.of().formatHex(digest, 0, 16);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+  }
+
+  /**
+   * Keys each row by dataset and one of 16 shards of its fingerprint, so that a
+   * redelivery meets its original's state and no dataset is one hot key.
+   */
+  static final class KeyByFingerprintFn extends DoFn<LakeRow, KV<String, LakeRow>> {
+    @ProcessElement
+    public void process(@Element LakeRow row, OutputReceiver<KV<String, LakeRow>> out) {
+      // The fingerprint's first hex digit: one of 16 shards.
+      char shard = row.getPosition().isEmpty() ? '-' : fingerprint(row).charAt(0);
+      out.output(KV.of(row.getDataset() + "#" + shard, row));
+    }
+  }
+
+  /**
+   * Drops a positioned row equal to one seen within the retention (event time past the row's
+   * timestamp). The fingerprints are pruned by one event-time timer per key, at most four times
+   * per retention; works in the global window, so it never drops a row for lateness.
+   */
+  static final class DropRedeliveriesFn extends DoFn<KV<String, LakeRow>, LakeRow> {
+    private final long retentionMillis;
+    private final Counter redeliveries = Metrics.counter(METRICS_NAMESPACE, "redeliveries");
+
+    @StateId("seen")
+    private final StateSpec<MapState<String, Long>> seenSpec =
+        StateSpecs.map(StringUtf8Coder.of(), VarLongCoder.of());
+
+    @StateId("pruneAt")
+    private final StateSpec<ValueState<Long>> pruneAtSpec = StateSpecs.value(VarLongCoder.of());
+
+    @TimerId("prune")
+    private final TimerSpec pruneSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
+
+    DropRedeliveriesFn(Duration retention) {
+      this.retentionMillis = retention.getMillis();
+    }
+
+    @ProcessElement
+    public void process(
+        @Element KV<String, LakeRow> element,
+        @Timestamp Instant timestamp,
+        @StateId("seen") MapState<String, Long> seen,
+        @StateId("pruneAt") ValueState<Long> pruneAt,
+        @TimerId("prune") Timer prune,
+        OutputReceiver<LakeRow> out) {
+      LakeRow row = element.getValue();
+      if (row.getPosition().isEmpty()) {
+        out.output(row);
+        return;
+      }
+      String id = fingerprint(row);
+      if (seen.get(id).read() != null) {
+        redeliveries.inc();
+        return;
+      }
+      long expiry = expiry(timestamp.getMillis());
+      seen.put(id, expiry);
+      if (pruneAt.read() == null) {
+        schedule(expiry, pruneAt, prune);
+      }
+      out.output(row);
+    }
+
+    @OnTimer("prune")
+    public void onPrune(
+        OnTimerContext context,
+        @StateId("seen") MapState<String, Long> seen,
+        @StateId("pruneAt") ValueState<Long> pruneAt,
+        @TimerId("prune") Timer prune) {
+      long now = context.fireTimestamp().getMillis();
+      long next = Long.MAX_VALUE;
+      List<String> expired = new ArrayList<>();
+      for (Map.Entry<String, Long> e : seen.entries().read()) {
+        if (e.getValue() <= now) {
+          expired.add(e.getKey());
+        } else {
+          next = Math.min(next, e.getValue());
+        }
+      }
+      expired.forEach(seen::remove);
+      if (next == Long.MAX_VALUE) {
+        pruneAt.clear();
+      } else {
+        schedule(next, pruneAt, prune);
+      }
+    }
+
+    private long expiry(long timestampMillis) {
+      long max = GlobalWindow.INSTANCE.maxTimestamp().getMillis();
+      return timestampMillis > max - retentionMillis ? max : timestampMillis + retentionMillis;
+    }
+
+    // Rounded up to a quarter of the retention, so that a key's timer fires a few times per retention.
+    private void schedule(long expiry, ValueState<Long> pruneAt, Timer prune) {
+      long step = Math.max(1, retentionMillis / 4);
+      long max = GlobalWindow.INSTANCE.maxTimestamp().getMillis();
+      long at = expiry >= max - step ? max : Math.floorDiv(expiry, step) * step + step;
+      pruneAt.write(at);
+      prune.withNoOutputTimestamp().set(new Instant(at));
+    }
+  }
 
   /**
    * Why a row cannot be written, or null: an empty dataset, or a value that does not fit its
@@ -257,8 +405,8 @@ public abstract class LakeSink
     super.populateDisplayData(builder);
     builder
         .add(DisplayData.item("directory", getDirectory()))
-        .add(DisplayData.item("window", getWindow()))
-        .add(DisplayData.item("allowedLateness", getAllowedLateness()))
+        .add(DisplayData.item("rotation", getRotation()))
+        .add(DisplayData.item("deduplication", getDeduplication()))
         .add(DisplayData.item("shards", getShards()));
   }
 
@@ -279,16 +427,22 @@ public abstract class LakeSink
 
   /** The Hive-style directory of a partition: {@code table=<dataset>/dt=<date>/hr=<hour>}. */
   public static String partitionPath(String dataset, long commitTimeMillis) {
-    ZonedDateTime t = Instant.ofEpochMilli(commitTimeMillis).atZone(ZoneOffset.UTC);
+    ZonedDateTime t = java.time.Instant.ofEpochMilli(commitTimeMillis).atZone(ZoneOffset.UTC);
     return String.format(
         Locale.ROOT, "table=%s/dt=%s/hr=%02d", dataset, t.toLocalDate(), t.getHour());
   }
 
   /**
    * File names without ':' (Hadoop-based readers reject it): {@code
-   * <partition>/part-<schema version>-<window start yyyyMMddTHHmmss>-<pane>-<shard>-of-<n>.parquet}.
+   * <partition>/part-<schema version>-<run>-<pane>-<shard>-of-<n>.parquet}.
    */
   static final class NamingFor implements SerializableFunction<LakeRow, FileIO.Write.FileNaming> {
+    private final String run;
+
+    NamingFor(String run) {
+      this.run = run;
+    }
+
     @Override
     public FileIO.Write.FileNaming apply(LakeRow partition) {
       String version =
@@ -296,26 +450,12 @@ public abstract class LakeSink
               ? "0000000000000000"
               : Values.fingerprint(partition.getSchemaList());
       String prefix =
-          partitionPath(partition.getDataset(), partition.getCommitTimeMillis()) + "/part-" + version;
-      return (window, pane, numShards, shardIndex, compression) -> {
-        long start =
-            window instanceof IntervalWindow
-                ? ((IntervalWindow) window).start().getMillis()
-                : partition.getCommitTimeMillis();
-        return String.format(
-            Locale.ROOT,
-            "%s-%s-%d-%05d-of-%05d.parquet",
-            prefix,
-            FILE_TIME.format(Instant.ofEpochMilli(start)),
-            pane.getIndex(),
-            shardIndex,
-            numShards);
-      };
+          partitionPath(partition.getDataset(), partition.getCommitTimeMillis()) + "/part-" + version + "-" + run;
+      return (window, pane, numShards, shardIndex, compression) ->
+          String.format(
+              Locale.ROOT, "%s-%d-%05d-of-%05d.parquet", prefix, pane.getIndex(), shardIndex, numShards);
     }
   }
-
-  private static final DateTimeFormatter FILE_TIME =
-      DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss", Locale.ROOT).withZone(ZoneOffset.UTC);
 
   static final class SinkFor implements SerializableFunction<LakeRow, FileIO.Sink<LakeRow>> {
     @Override

@@ -27,6 +27,7 @@ import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.extensions.protobuf.ProtoCoder;
 import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.testing.TestStream;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.values.TimestampedValue;
 import org.apache.hadoop.conf.Configuration;
@@ -134,7 +135,7 @@ class LakeSinkTest {
     expected.add(describe(untyped));
 
     p.apply(Create.timestamped(input).withCoder(ProtoCoder.of(LakeRow.class)))
-        .apply(LakeSink.write(dir.toString()).withWindow(Duration.standardMinutes(10)));
+        .apply(LakeSink.write(dir.toString()));
     p.run().waitUntilFinish();
 
     Map<String, List<GenericRecord>> files = readAll(dir);
@@ -152,15 +153,13 @@ class LakeSinkTest {
             "table=customers/dt=2024-03-01/hr=23", "table=customers/dt=2024-03-02/hr=00",
             "table=customers/dt=2024-03-02/hr=01", "table=customers/dt=2024-03-02/hr=02",
             "table=products/dt=2024-03-01/hr=10"));
-    // Windowed files: a 10-minute window never spans two files' worth of time.
+    // A file holds rows of its partition's commit hour only.
     for (Map.Entry<String, List<GenericRecord>> f : files.entrySet()) {
-      long first = Long.MAX_VALUE;
-      long last = Long.MIN_VALUE;
+      String dataset = f.getKey().substring("table=".length(), f.getKey().indexOf('/'));
       for (GenericRecord r : f.getValue()) {
-        first = Math.min(first, (Long) r.get("_commit_time"));
-        last = Math.max(last, (Long) r.get("_commit_time"));
+        String partition = LakeSink.partitionPath(dataset, (Long) r.get("_commit_time"));
+        assertThat(f.getKey(), f.getKey().startsWith(partition + "/"), is(true));
       }
-      assertThat(f.getKey(), first / 600_000L, is(last / 600_000L));
     }
     // The added column appears in the files written after it, old files keep their columns.
     List<String> withPhone =
@@ -195,36 +194,118 @@ class LakeSinkTest {
         is("local-timestamp-micros"));
   }
 
+  /** Ids of the rows in the files under dir, sorted, with repeats. */
+  private static List<String> ids(Path dir) throws IOException {
+    List<String> ids = new ArrayList<>();
+    readAll(dir).values().forEach(records -> records.forEach(r -> ids.add(r.get("id") + "/" + r.get("email"))));
+    ids.sort(null);
+    return ids;
+  }
+
   /**
-   * A row committed before the watermark passed its window's end is written, within the allowed
-   * lateness, to a further file of that window (pane 1); the on-time file keeps its rows.
+   * Nothing is late: rows whose commit times lie days behind the watermark (a capture that was
+   * down, a replay) are written, to their commit hour's partition, beside the on-time ones.
    */
   @Test
-  void aLateRowWithinTheAllowedLatenessGoesToAFurtherFileOfItsWindow(TestPipeline p, @TempDir Path dir) throws Exception {
+  void rowsFarBehindTheWatermarkAreWrittenNotDropped(TestPipeline p, @TempDir Path dir) throws Exception {
     ChangeEvent create = Fixtures.change("doc/postgresql/customers-create.schemas.json");
-    LakeRow onTime = CdcRouting.lakeRow(customer(create, 1, "a@x.org", BASE + 60_000L, ChangeEvent.Op.CREATE), "customers");
-    LakeRow alsoOnTime = CdcRouting.lakeRow(customer(create, 2, "b@x.org", BASE + 120_000L, ChangeEvent.Op.CREATE), "customers");
-    LakeRow late = CdcRouting.lakeRow(customer(create, 3, "c@x.org", BASE + 180_000L, ChangeEvent.Op.UPDATE), "customers");
-    org.apache.beam.sdk.testing.TestStream<LakeRow> stream =
-        org.apache.beam.sdk.testing.TestStream.create(ProtoCoder.of(LakeRow.class))
-            .addElements(TimestampedValue.of(onTime, new Instant(BASE + 60_000L)), TimestampedValue.of(alsoOnTime, new Instant(BASE + 120_000L)))
-            // Past the end of the 10-minute window [BASE, BASE + 10 min), within 30 minutes of it.
-            .advanceWatermarkTo(new Instant(BASE + 25 * 60_000L))
-            .addElements(TimestampedValue.of(late, new Instant(BASE + 180_000L)))
-            .advanceWatermarkToInfinity();
-    p.apply(stream)
-        .apply(LakeSink.write(dir.toString()).withWindow(Duration.standardMinutes(10)).withAllowedLateness(Duration.standardMinutes(30)));
+    long day = 86_400_000L;
+    TestStream.Builder<LakeRow> stream = TestStream.create(ProtoCoder.of(LakeRow.class));
+    List<String> expected = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      long commit = BASE + i * 60_000L;
+      LakeRow row = CdcRouting.lakeRow(customer(create, i, "on@x.org", commit, ChangeEvent.Op.CREATE), "customers");
+      stream = stream.addElements(TimestampedValue.of(row, new Instant(commit)));
+      expected.add(i + "/on@x.org");
+    }
+    // Two days on, rows committed in the first hour arrive (beyond any lateness a window would allow).
+    stream = stream.advanceWatermarkTo(new Instant(BASE + 2 * day));
+    for (int i = 6; i < 9; i++) {
+      long commit = BASE + i * 60_000L;
+      LakeRow row = CdcRouting.lakeRow(customer(create, i, "late@x.org", commit, ChangeEvent.Op.UPDATE), "customers");
+      stream = stream.addElements(TimestampedValue.of(row, new Instant(commit)));
+      expected.add(i + "/late@x.org");
+    }
+    long now = BASE + 2 * day + 1000;
+    LakeRow current = CdcRouting.lakeRow(customer(create, 9, "now@x.org", now, ChangeEvent.Op.CREATE), "customers");
+    stream = stream.addElements(TimestampedValue.of(current, new Instant(now)));
+    expected.add(9 + "/now@x.org");
+
+    p.apply(stream.advanceWatermarkToInfinity()).apply(LakeSink.write(dir.toString()));
     p.run().waitUntilFinish();
 
-    Map<String, List<GenericRecord>> files = readAll(dir);
-    Map<String, List<String>> idsByPane = new TreeMap<>();
-    files.forEach((f, records) -> {
-      // part-<schema version>-<window start>-<pane>-<shard>-of-<n>.parquet
-      String[] parts = f.substring(f.lastIndexOf('/') + 1).split("-");
-      String pane = parts[parts.length - 4];
-      records.forEach(r -> idsByPane.computeIfAbsent(pane, k -> new ArrayList<>()).add(r.get("id").toString()));
-    });
-    idsByPane.values().forEach(ids -> ids.sort(null));
-    assertThat(idsByPane.toString(), idsByPane, is(Map.of("0", List.of("1", "2"), "1", List.of("3"))));
+    expected.sort(null);
+    Diff<String> diff = Diff.of(expected, ids(dir));
+    assertThat("rows written differ: " + diff, diff.isEmpty(), is(true));
+    assertThat(
+        readAll(dir).keySet().stream().map(f -> f.substring(0, f.lastIndexOf('/'))).distinct().collect(Collectors.toList()),
+        contains("table=customers/dt=2024-03-01/hr=21", "table=customers/dt=2024-03-03/hr=21"));
+  }
+
+  /**
+   * A redelivered row (equal in every field, as a restarted capture resends it) is written once,
+   * whenever it arrives within the retention; two different rows at one position (one snapshot's
+   * rows) and rows without a position (event streams) are all written; a copy arriving after the
+   * retention is written again, which shows that the state is pruned.
+   */
+  @Test
+  void redeliveriesWithinTheRetentionAreWrittenOnce(TestPipeline p, @TempDir Path dir) throws Exception {
+    ChangeEvent create = Fixtures.change("doc/postgresql/customers-create.schemas.json");
+    List<TimestampedValue<LakeRow>> originals = new ArrayList<>();
+    List<String> expected = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      long commit = BASE + i * 1000L;
+      LakeRow row = CdcRouting.lakeRow(customer(create, i, "o" + i + "@x.org", commit, ChangeEvent.Op.UPDATE), "customers");
+      originals.add(TimestampedValue.of(row, new Instant(commit)));
+      expected.add(i + "/o" + i + "@x.org");
+    }
+    // One snapshot: two rows at one position.
+    ChangeEvent snapshotRow = customer(create, 100, "s1@x.org", BASE, ChangeEvent.Op.READ);
+    LakeRow snap1 = CdcRouting.lakeRow(snapshotRow, "customers");
+    LakeRow snap2 = CdcRouting.lakeRow(customer(create, 101, "s2@x.org", BASE, ChangeEvent.Op.READ).toBuilder()
+        .setSource(snapshotRow.getSource()).build(), "customers");
+    assertThat(snap2.getPosition(), is(snap1.getPosition()));
+    expected.add("100/s1@x.org");
+    expected.add("101/s2@x.org");
+    // Rows without a position, twice each: both copies are written.
+    LakeRow log = CdcRouting.lakeRow(customer(create, 200, "log@x.org", BASE, ChangeEvent.Op.CREATE), "customers")
+        .toBuilder().clearPosition().build();
+    expected.add("200/log@x.org");
+    expected.add("200/log@x.org");
+
+    Duration retention = Duration.standardMinutes(10);
+    TestStream.Builder<LakeRow> stream = TestStream.create(ProtoCoder.of(LakeRow.class));
+    for (TimestampedValue<LakeRow> row : originals) {
+      stream = stream.addElements(row);
+    }
+    stream = stream.addElements(TimestampedValue.of(snap1, new Instant(BASE)), TimestampedValue.of(snap2, new Instant(BASE)),
+        TimestampedValue.of(log, new Instant(BASE)), TimestampedValue.of(log, new Instant(BASE)));
+    // The capture restarts: the last 20 changes come again, in a later pane and past their commit times.
+    stream = stream.advanceWatermarkTo(new Instant(BASE + 5 * 60_000L));
+    for (TimestampedValue<LakeRow> row : originals.subList(20, 40)) {
+      stream = stream.addElements(row);
+    }
+    // Past the retention, one more copy of change 0 is written again (its fingerprint was pruned).
+    stream = stream.advanceWatermarkTo(new Instant(BASE + 30 * 60_000L)).addElements(originals.get(0));
+    expected.add("0/o0@x.org");
+
+    p.apply(stream.advanceWatermarkToInfinity()).apply(LakeSink.write(dir.toString()).withDeduplication(retention));
+    p.run().waitUntilFinish();
+
+    expected.sort(null);
+    Diff<String> diff = Diff.of(expected, ids(dir));
+    assertThat("rows written differ: " + diff, diff.isEmpty(), is(true));
+  }
+
+  /** With deduplication off, every copy is written. */
+  @Test
+  void withoutDeduplicationEveryCopyIsWritten(TestPipeline p, @TempDir Path dir) throws Exception {
+    ChangeEvent create = Fixtures.change("doc/postgresql/customers-create.schemas.json");
+    LakeRow row = CdcRouting.lakeRow(customer(create, 1, "a@x.org", BASE, ChangeEvent.Op.CREATE), "customers");
+    p.apply(Create.timestamped(List.of(TimestampedValue.of(row, new Instant(BASE)), TimestampedValue.of(row, new Instant(BASE))))
+            .withCoder(ProtoCoder.of(LakeRow.class)))
+        .apply(LakeSink.write(dir.toString()).withDeduplication(Duration.ZERO));
+    p.run().waitUntilFinish();
+    assertThat(ids(dir), is(List.of("1/a@x.org", "1/a@x.org")));
   }
 }
