@@ -60,7 +60,9 @@ import org.junit.jupiter.api.io.TempDir;
  *       stop with a savepoint and a resume from it with {@code runners/bin/flink stop} and {@code
  *       run -d -s}, which exit 0): the committed output equals the brute-force
  *       oracle with nothing lost and nothing duplicated, and so do the idempotent sinks, the
- *       PostgreSQL alerts and the cards' online features in Redis.
+ *       PostgreSQL alerts and the cards' online features in Redis;
+ *   <li>the cdc job, reading a topic pattern, reads a topic created while it runs from its first
+ *       record ({@link KafkaDiscoveryIT#scenario}).
  * </ul>
  *
  * <p>{@code -Dtributary.cluster.events=N} sets the number of page views of the activity failure
@@ -268,6 +270,25 @@ class FlinkClusterIT {
             + rows.size() + " of " + expectedRows.size() + "; Redis card hashes " + stored.size() + " of " + cards.size());
     assertEquals(expectedRows, rows, "rows of PostgreSQL table " + table);
     OnlineFeatures.assertEqual(cards, stored, "card features in Redis under " + features);
+  }
+
+  /** Topic discovery on the cluster: {@link KafkaDiscoveryIT#scenario} with the cdc job. */
+  @Test
+  @Order(4)
+  void aTopicCreatedWhileTheJobRunsIsReadFromItsFirstRecord(@TempDir Path dir) throws Exception {
+    KafkaDiscoveryIT.scenario("flink cluster", dir, args -> {
+      String job = cluster.run(jarId, concat(List.of("cdc"), args,
+          List.of("--streaming=true", "--checkpointingInterval=2000", "--parallelism=2")));
+      cluster.awaitState(job, Set.of("RUNNING"), Duration.ofMinutes(2));
+      return () -> {
+        try {
+          cluster.cancelRunningJobs();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new java.io.IOException(e);
+        }
+      };
+    });
   }
 
   @Test

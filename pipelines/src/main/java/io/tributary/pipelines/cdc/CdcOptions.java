@@ -43,6 +43,15 @@ public interface CdcOptions extends SourceOptions, SinkOptions, FeatureStoreOpti
 
   void setLakeDedupRetention(String retention);
 
+  @Description(
+      "How often the Kafka topics are listed to read topics created while the pipeline runs that"
+          + " match --inputTopic, --logTopics or --sensorTopics (e.g. 30s; 0: the topics are found"
+          + " once, at start). Runs bounded by --maxInputRecords find them once.")
+  @Default.String("30s")
+  String getTopicDiscoveryInterval();
+
+  void setTopicDiscoveryInterval(String interval);
+
   @Description("How long the fence of a deleted cache row is kept (e.g. 7d; 0: forever).")
   @Default.String("7d")
   String getFenceTtl();

@@ -6,6 +6,7 @@ import io.tributary.io.redis.RedisSettings;
 import io.tributary.io.redis.RedisSink;
 import io.tributary.pipelines.io.Durations;
 import io.tributary.pipelines.io.GlobalFlatten;
+import io.tributary.pipelines.io.KafkaDiscovery;
 import io.tributary.pipelines.io.Launch;
 import io.tributary.pipelines.io.OptionsCheck;
 import io.tributary.pipelines.io.RedisOptions;
@@ -109,6 +110,7 @@ public final class CdcPipeline {
         .requireNonNegative(options.getSchemaChangeAt(), "schemaChangeAt");
     check.positiveDuration(options.getLakeRotation(), "lakeRotation");
     check.duration(options.getLakeDedupRetention(), "lakeDedupRetention");
+    check.duration(options.getTopicDiscoveryInterval(), "topicDiscoveryInterval");
     check.duration(options.getFenceTtl(), "fenceTtl");
     RedisOptions.check(options, check);
     if (routes.source().equals(CAPTURE)) {
@@ -364,8 +366,16 @@ public final class CdcPipeline {
 
   private static PCollection<ConnectRecord> readKafka(
       Pipeline pipeline, String name, CdcOptions options, String pattern) {
-    return io.tributary.pipelines.io.KafkaReplays.dropOnFlinkStreams(
-            pipeline.apply(name, kafkaRead(options, pattern)), name + "DropReplays")
+    Duration discovery = Durations.parse(options.getTopicDiscoveryInterval());
+    PCollection<KafkaRecord<byte[], byte[]>> records =
+        options.getMaxInputRecords() == 0 && discovery.isLongerThan(Duration.ZERO)
+            ? pipeline.apply(
+                name,
+                KafkaDiscovery.of(
+                    options.getKafkaBootstrapServers(), pattern, options, discovery,
+                    Durations.parse(options.getMaxInputDelay())))
+            : pipeline.apply(name, kafkaRead(options, pattern));
+    return io.tributary.pipelines.io.KafkaReplays.dropOnFlinkStreams(records, name + "DropReplays")
         .apply(name + "AsConnectRecords", ParDo.of(new ToConnectRecordFn()))
         .setCoder(MessageCoder.of(ConnectRecord.class));
   }

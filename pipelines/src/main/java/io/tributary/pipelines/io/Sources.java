@@ -97,15 +97,25 @@ public final class Sources {
    * and offsets committed when the runner finalizes a checkpoint.
    */
   public static <K, V> KafkaIO.Read<K, V> consumer(KafkaIO.Read<K, V> read, SourceOptions options) {
+    java.util.Map<String, Object> config = consumerConfig(options);
+    read = read.withConsumerConfigUpdates(config);
+    return config.containsKey("group.id") ? read.commitOffsetsInFinalize() : read;
+  }
+
+  /**
+   * The consumer settings of {@link #consumer} as a map: {@code auto.offset.reset}, {@code
+   * --consumerProperties}, and with {@code --consumerGroup} {@code group.id} with auto-commit off
+   * (the reader commits when the runner finalizes a checkpoint).
+   */
+  public static java.util.Map<String, Object> consumerConfig(SourceOptions options) {
     java.util.Map<String, Object> config = new java.util.HashMap<>(consumerProperties(options, null));
     config.put("auto.offset.reset", options.getInputOffsetReset().trim().toLowerCase(java.util.Locale.ROOT));
     String group = options.getConsumerGroup();
     if (group != null && !group.isBlank()) {
       config.put("group.id", group.trim());
       config.put("enable.auto.commit", false);
-      return read.withConsumerConfigUpdates(config).commitOffsetsInFinalize();
     }
-    return read.withConsumerConfigUpdates(config);
+    return config;
   }
 
   /**

@@ -49,6 +49,17 @@ class CdcOptionsTest {
         options(
             "--source=kafka", "--kafkaBootstrapServers=127.0.0.1:9", "--inputTopic=shop\\..*",
             "--logTopics=app-logs", "--sensorTopics=sensors", "--sink=files", "--outputPath=/tmp/unused");
+    java.util.Set<String> steps = steps(options);
+    for (String step : List.of("ReadDebezium", "ParseLogs", "AggregateReadings", "AggregatesAsChanges", "AllChanges", "Route")) {
+      assertThat(step + " in " + steps, steps.contains(step));
+    }
+    // Unbounded, the topics are listed while running; bounded, once at start.
+    assertThat(steps.toString(), steps.contains("ReadDebezium/NewPartitions"));
+    assertThat(steps.toString(), steps.contains("ReadSensors/ReadPartitions"));
+  }
+
+  /** The full names of every step of the pipeline graph of {@code options}. */
+  private static java.util.Set<String> steps(CdcOptions options) {
     org.apache.beam.sdk.Pipeline pipeline = CdcPipeline.graph(options, CdcPipeline.validate(options));
     java.util.Set<String> steps = new java.util.HashSet<>();
     pipeline.traverseTopologically(
@@ -64,8 +75,19 @@ class CdcOptionsTest {
             steps.add(node.getFullName());
           }
         });
-    for (String step : List.of("ReadDebezium", "ParseLogs", "AggregateReadings", "AggregatesAsChanges", "AllChanges", "Route")) {
-      assertThat(step + " in " + steps, steps.contains(step));
+    return steps;
+  }
+
+  @Test
+  void boundedOrWithoutDiscoveryTheTopicsAreFoundOnceAtStart() {
+    for (String[] args : List.of(
+        new String[] {"--maxInputRecords=10"}, new String[] {"--topicDiscoveryInterval=0"})) {
+      List<String> all = new java.util.ArrayList<>(List.of(
+          "--source=kafka", "--kafkaBootstrapServers=127.0.0.1:9", "--inputTopic=shop\\..*", "--sink=none"));
+      all.addAll(List.of(args));
+      CdcOptions options = options(all.toArray(String[]::new));
+      java.util.Set<String> steps = steps(options);
+      assertThat(List.of(args) + ": " + steps, steps.contains("ReadDebezium") && !steps.contains("ReadDebezium/NewPartitions"));
     }
   }
 

@@ -1,0 +1,274 @@
+package io.tributary.pipelines.io;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+import org.apache.beam.sdk.coders.ListCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.io.kafka.KafkaIO;
+import org.apache.beam.sdk.io.kafka.KafkaRecord;
+import org.apache.beam.sdk.io.kafka.KafkaSourceDescriptor;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.state.StateSpec;
+import org.apache.beam.sdk.state.StateSpecs;
+import org.apache.beam.sdk.state.ValueState;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.PeriodicImpulse;
+import org.apache.beam.sdk.transforms.SerializableFunction;
+import org.apache.beam.sdk.transforms.WithKeys;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.transforms.splittabledofn.TimestampObservingWatermarkEstimator;
+import org.apache.beam.sdk.transforms.splittabledofn.WatermarkEstimator;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PBegin;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Kafka records of every topic matching a pattern, topics created while the pipeline runs
+ * included: the topics are listed every {@code interval}, and each partition not seen before is
+ * handed to KafkaIO's splittable reader ({@link KafkaIO#readSourceDescriptors()}).
+ *
+ * <p>Where a partition starts: at its consumer group's committed offset when there is one; else a
+ * partition found by the first listing follows {@code auto.offset.reset} (--inputOffsetReset), and
+ * one found later, which was created while the pipeline ran, starts at its beginning, so that none
+ * of its records is skipped. With a consumer group the offsets are committed as the runner
+ * finalizes its checkpoints. The partitions seen are kept in state, so a job restored from a
+ * checkpoint does not hand them out again.
+ *
+ * <p>Timestamps and watermark, as {@code KafkaIO.read().withCreateTime(maxDelay)}: records carry
+ * their Kafka create time; a partition's watermark trails the largest create time read by {@code
+ * maxDelay}, and, when a read finds nothing new, the wall clock by {@code maxDelay} (an idle
+ * partition does not hold the pipeline back).
+ */
+public final class KafkaDiscovery
+    extends PTransform<PBegin, PCollection<KafkaRecord<byte[], byte[]>>> {
+  private static final Logger LOG = LoggerFactory.getLogger(KafkaDiscovery.class);
+
+  /** Namespace of the discovery counters. */
+  public static final String METRICS_NAMESPACE = "tributary.kafka";
+
+  private final String bootstrapServers;
+  private final String pattern;
+  private final Map<String, Object> consumerConfig;
+  private final boolean commitOffsets;
+  private final Duration interval;
+  private final Duration maxDelay;
+
+  private KafkaDiscovery(
+      String bootstrapServers,
+      String pattern,
+      Map<String, Object> consumerConfig,
+      boolean commitOffsets,
+      Duration interval,
+      Duration maxDelay) {
+    this.bootstrapServers = bootstrapServers;
+    this.pattern = pattern;
+    this.consumerConfig = consumerConfig;
+    this.commitOffsets = commitOffsets;
+    this.interval = interval;
+    this.maxDelay = maxDelay;
+  }
+
+  /**
+   * Reads the topics matching {@code pattern} (a Java regular expression over whole topic names)
+   * with the consumer settings of {@link Sources#consumerConfig}, listing them every {@code
+   * interval}.
+   */
+  public static KafkaDiscovery of(
+      String bootstrapServers, String pattern, SourceOptions options, Duration interval, Duration maxDelay) {
+    if (!interval.isLongerThan(Duration.ZERO)) {
+      throw new IllegalArgumentException("KafkaDiscovery: the interval must be positive, got " + interval);
+    }
+    Pattern.compile(pattern);
+    Map<String, Object> config = Sources.consumerConfig(options);
+    return new KafkaDiscovery(
+        bootstrapServers, pattern, config, config.containsKey("group.id"), interval, maxDelay);
+  }
+
+  @Override
+  public PCollection<KafkaRecord<byte[], byte[]>> expand(PBegin input) {
+    KafkaIO.ReadSourceDescriptors<byte[], byte[]> read =
+        KafkaIO.<byte[], byte[]>readSourceDescriptors()
+            .withBootstrapServers(bootstrapServers)
+            .withKeyDeserializer(ByteArrayDeserializer.class)
+            .withValueDeserializer(ByteArrayDeserializer.class)
+            .withConsumerConfigUpdates(consumerConfig)
+            .withCreateTime()
+            .withCreatWatermarkEstimatorFn(new DelayedWatermarkFn(maxDelay));
+    if (commitOffsets) {
+      read = read.commitOffsets();
+    }
+    return input
+        .apply("ListTopicsEvery" + interval, PeriodicImpulse.create().withInterval(interval))
+        .apply("OneKey", WithKeys.<String, Instant>of("topics").withKeyType(TypeDescriptors.strings()))
+        .apply("NewPartitions", ParDo.of(new NewPartitionsFn(bootstrapServers, pattern, consumerConfig)))
+        .apply("ReadPartitions", read);
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder
+        .add(DisplayData.item("topicPattern", pattern))
+        .add(DisplayData.item("interval", interval))
+        .add(DisplayData.item("maxDelay", maxDelay))
+        .add(DisplayData.item("commitOffsets", commitOffsets));
+  }
+
+  /**
+   * Lists the partitions of the matching topics at each tick and emits a descriptor for each one
+   * not emitted before (state: the partitions seen, as "topic/partition").
+   */
+  static final class NewPartitionsFn extends DoFn<KV<String, Instant>, KafkaSourceDescriptor> {
+    private final String bootstrapServers;
+    private final String pattern;
+    private final Map<String, Object> consumerConfig;
+    private final Counter discovered = Metrics.counter(METRICS_NAMESPACE, "partitionsDiscovered");
+    private transient Pattern compiled;
+    private transient Consumer<byte[], byte[]> consumer;
+
+    @StateId("seen")
+    private final StateSpec<ValueState<List<String>>> seenSpec =
+        StateSpecs.value(ListCoder.of(StringUtf8Coder.of()));
+
+    NewPartitionsFn(String bootstrapServers, String pattern, Map<String, Object> consumerConfig) {
+      this.bootstrapServers = bootstrapServers;
+      this.pattern = pattern;
+      this.consumerConfig = consumerConfig;
+    }
+
+    @Setup
+    public void setup() {
+      compiled = Pattern.compile(pattern);
+      Map<String, Object> config = new HashMap<>(consumerConfig);
+      config.put("bootstrap.servers", bootstrapServers);
+      config.put("key.deserializer", ByteArrayDeserializer.class.getName());
+      config.put("value.deserializer", ByteArrayDeserializer.class.getName());
+      config.put("enable.auto.commit", false);
+      consumer = new KafkaConsumer<>(config);
+    }
+
+    @ProcessElement
+    public void process(
+        @StateId("seen") ValueState<List<String>> seenState, OutputReceiver<KafkaSourceDescriptor> out) {
+      List<String> seenList = seenState.read();
+      boolean first = seenList == null;
+      Set<String> seen = first ? new TreeSet<>() : new TreeSet<>(seenList);
+      List<TopicPartition> found = new ArrayList<>();
+      for (Map.Entry<String, List<PartitionInfo>> topic : consumer.listTopics().entrySet()) {
+        if (!compiled.matcher(topic.getKey()).matches()) {
+          continue;
+        }
+        for (PartitionInfo p : topic.getValue()) {
+          TopicPartition tp = new TopicPartition(p.topic(), p.partition());
+          if (!seen.contains(tp.toString())) {
+            found.add(tp);
+          }
+        }
+      }
+      if (found.isEmpty() && !first) {
+        return;
+      }
+      Map<TopicPartition, Long> starts = first ? Map.of() : startsOfNew(found);
+      for (TopicPartition tp : found) {
+        seen.add(tp.toString());
+        out.output(KafkaSourceDescriptor.of(tp, starts.get(tp), null, null, null, null));
+      }
+      discovered.inc(found.size());
+      if (!found.isEmpty()) {
+        LOG.info("{} partition(s) of topics matching '{}' {}: {}", found.size(), pattern,
+            first ? "at start" : "found while running", found);
+      }
+      seenState.write(new ArrayList<>(seen));
+    }
+
+    /** Where partitions found while running start: null (the group's offset) or their beginning. */
+    private Map<TopicPartition, Long> startsOfNew(List<TopicPartition> found) {
+      Map<TopicPartition, Long> starts = new HashMap<>(consumer.beginningOffsets(found));
+      if (consumerConfig.containsKey("group.id")) {
+        for (Map.Entry<TopicPartition, OffsetAndMetadata> c : consumer.committed(Set.copyOf(found)).entrySet()) {
+          if (c.getValue() != null) {
+            starts.remove(c.getKey());
+          }
+        }
+      }
+      return starts;
+    }
+
+    @Teardown
+    public void teardown() {
+      if (consumer != null) {
+        consumer.close();
+      }
+    }
+  }
+
+  /** Creates a {@link DelayedWatermark} from its state (the last watermark reported). */
+  static final class DelayedWatermarkFn implements SerializableFunction<Instant, WatermarkEstimator<Instant>> {
+    private final Duration maxDelay;
+
+    DelayedWatermarkFn(Duration maxDelay) {
+      this.maxDelay = maxDelay;
+    }
+
+    @Override
+    public WatermarkEstimator<Instant> apply(Instant state) {
+      return new DelayedWatermark(state, maxDelay);
+    }
+  }
+
+  /**
+   * A partition's watermark: the largest timestamp read trailed by the delay; after a read that
+   * found nothing, the wall clock trailed by the delay. Never moves back.
+   */
+  static final class DelayedWatermark implements TimestampObservingWatermarkEstimator<Instant> {
+    private final Duration maxDelay;
+    private Instant watermark;
+    private Instant largest;
+
+    DelayedWatermark(Instant state, Duration maxDelay) {
+      this.maxDelay = maxDelay;
+      this.watermark = state == null ? BoundedWindow.TIMESTAMP_MIN_VALUE : state;
+    }
+
+    @Override
+    public void observeTimestamp(Instant timestamp) {
+      if (largest == null || timestamp.isAfter(largest)) {
+        largest = timestamp;
+      }
+    }
+
+    @Override
+    public Instant currentWatermark() {
+      Instant candidate = (largest == null ? Instant.now() : largest).minus(maxDelay);
+      if (candidate.isAfter(watermark)) {
+        watermark = candidate;
+      }
+      return watermark;
+    }
+
+    @Override
+    public Instant getState() {
+      return currentWatermark();
+    }
+  }
+}
