@@ -59,6 +59,11 @@ public final class Services {
     return "jdbc:postgresql://" + postgresHost() + ":" + postgresPort() + "/" + database;
   }
 
+  /** The test server's default database. */
+  public static String postgresDatabase() {
+    return get("postgres.database");
+  }
+
   public static String postgresUser() {
     return get("postgres.user");
   }

@@ -50,8 +50,11 @@ public interface FraudOptions extends SourceOptions, SinkOptions, FeatureStoreOp
 
   void setPostgresUser(String user);
 
-  @Description("PostgreSQL password (with --sink=postgres).")
+  @Description(
+      "PostgreSQL password (with --sink=postgres). Never serialized with the options nor shown in"
+          + " display data.")
   @Default.String("")
+  @com.fasterxml.jackson.annotation.JsonIgnore
   String getPostgresPassword();
 
   void setPostgresPassword(String password);

@@ -32,7 +32,6 @@ import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.apache.kafka.clients.consumer.Consumer;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
@@ -68,29 +67,22 @@ public final class KafkaDiscovery
 
   private final String bootstrapServers;
   private final String pattern;
-  private final Map<String, Object> consumerConfig;
-  private final boolean commitOffsets;
+  private final Sources.ConsumerSettings consumer;
   private final Duration interval;
   private final Duration maxDelay;
 
   private KafkaDiscovery(
-      String bootstrapServers,
-      String pattern,
-      Map<String, Object> consumerConfig,
-      boolean commitOffsets,
-      Duration interval,
-      Duration maxDelay) {
+      String bootstrapServers, String pattern, Sources.ConsumerSettings consumer, Duration interval, Duration maxDelay) {
     this.bootstrapServers = bootstrapServers;
     this.pattern = pattern;
-    this.consumerConfig = consumerConfig;
-    this.commitOffsets = commitOffsets;
+    this.consumer = consumer;
     this.interval = interval;
     this.maxDelay = maxDelay;
   }
 
   /**
    * Reads the topics matching {@code pattern} (a Java regular expression over whole topic names)
-   * with the consumer settings of {@link Sources#consumerConfig}, listing them every {@code
+   * with the consumer settings of {@link Sources#consumerSettings}, listing them every {@code
    * interval}.
    */
   public static KafkaDiscovery of(
@@ -99,9 +91,7 @@ public final class KafkaDiscovery
       throw new IllegalArgumentException("KafkaDiscovery: the interval must be positive, got " + interval);
     }
     Pattern.compile(pattern);
-    Map<String, Object> config = Sources.consumerConfig(options);
-    return new KafkaDiscovery(
-        bootstrapServers, pattern, config, config.containsKey("group.id"), interval, maxDelay);
+    return new KafkaDiscovery(bootstrapServers, pattern, Sources.consumerSettings(options), interval, maxDelay);
   }
 
   @Override
@@ -111,16 +101,17 @@ public final class KafkaDiscovery
             .withBootstrapServers(bootstrapServers)
             .withKeyDeserializer(ByteArrayDeserializer.class)
             .withValueDeserializer(ByteArrayDeserializer.class)
-            .withConsumerConfigUpdates(consumerConfig)
+            .withConsumerConfigUpdates(consumer.config())
+            .withConsumerFactoryFn(consumer.factory())
             .withCreateTime()
             .withCreatWatermarkEstimatorFn(new DelayedWatermarkFn(maxDelay));
-    if (commitOffsets) {
+    if (consumer.commits()) {
       read = read.commitOffsets();
     }
     return input
         .apply("ListTopicsEvery" + interval, PeriodicImpulse.create().withInterval(interval))
         .apply("OneKey", WithKeys.<String, Instant>of("topics").withKeyType(TypeDescriptors.strings()))
-        .apply("NewPartitions", ParDo.of(new NewPartitionsFn(bootstrapServers, pattern, consumerConfig)))
+        .apply("NewPartitions", ParDo.of(new NewPartitionsFn(bootstrapServers, pattern, consumer)))
         .apply("ReadPartitions", read);
   }
 
@@ -131,7 +122,7 @@ public final class KafkaDiscovery
         .add(DisplayData.item("topicPattern", pattern))
         .add(DisplayData.item("interval", interval))
         .add(DisplayData.item("maxDelay", maxDelay))
-        .add(DisplayData.item("commitOffsets", commitOffsets));
+        .add(DisplayData.item("commitOffsets", consumer.commits()));
   }
 
   /**
@@ -141,7 +132,7 @@ public final class KafkaDiscovery
   static final class NewPartitionsFn extends DoFn<KV<String, Instant>, KafkaSourceDescriptor> {
     private final String bootstrapServers;
     private final String pattern;
-    private final Map<String, Object> consumerConfig;
+    private final Sources.ConsumerSettings settings;
     private final Counter discovered = Metrics.counter(METRICS_NAMESPACE, "partitionsDiscovered");
     private transient Pattern compiled;
     private transient Consumer<byte[], byte[]> consumer;
@@ -150,21 +141,21 @@ public final class KafkaDiscovery
     private final StateSpec<ValueState<List<String>>> seenSpec =
         StateSpecs.value(ListCoder.of(StringUtf8Coder.of()));
 
-    NewPartitionsFn(String bootstrapServers, String pattern, Map<String, Object> consumerConfig) {
+    NewPartitionsFn(String bootstrapServers, String pattern, Sources.ConsumerSettings settings) {
       this.bootstrapServers = bootstrapServers;
       this.pattern = pattern;
-      this.consumerConfig = consumerConfig;
+      this.settings = settings;
     }
 
     @Setup
     public void setup() {
       compiled = Pattern.compile(pattern);
-      Map<String, Object> config = new HashMap<>(consumerConfig);
+      Map<String, Object> config = new HashMap<>(settings.config());
       config.put("bootstrap.servers", bootstrapServers);
       config.put("key.deserializer", ByteArrayDeserializer.class.getName());
       config.put("value.deserializer", ByteArrayDeserializer.class.getName());
       config.put("enable.auto.commit", false);
-      consumer = new KafkaConsumer<>(config);
+      consumer = settings.factory().apply(config);
     }
 
     @ProcessElement
@@ -204,7 +195,7 @@ public final class KafkaDiscovery
     /** Where partitions found while running start: null (the group's offset) or their beginning. */
     private Map<TopicPartition, Long> startsOfNew(List<TopicPartition> found) {
       Map<TopicPartition, Long> starts = new HashMap<>(consumer.beginningOffsets(found));
-      if (consumerConfig.containsKey("group.id")) {
+      if (settings.commits()) {
         for (Map.Entry<TopicPartition, OffsetAndMetadata> c : consumer.committed(Set.copyOf(found)).entrySet()) {
           if (c.getValue() != null) {
             starts.remove(c.getKey());

@@ -19,8 +19,9 @@ public interface RedisOptions extends PipelineOptions {
 
   void setRedisPort(int port);
 
-  @Description("Redis password (AUTH); empty for none.")
+  @Description("Redis password (AUTH); empty for none. Never serialized with the options nor shown in display data.")
   @Default.String("")
+  @com.fasterxml.jackson.annotation.JsonIgnore
   String getRedisPassword();
 
   void setRedisPassword(String password);

@@ -62,8 +62,12 @@ public interface SourceOptions extends KafkaOptions, SyntheticOptions {
 
   @Description(
       "More Kafka consumer settings, comma-separated key=value (e.g."
-          + " security.protocol=SSL,ssl.truststore.location=/etc/kafka/truststore.jks).")
+          + " security.protocol=SSL,ssl.truststore.location=/etc/kafka/truststore.jks). Not"
+          + " serialized with the options nor shown in display data; the consumer's password"
+          + " settings (sasl.jaas.config, ssl.*.password) reach the consumers without passing"
+          + " through KafkaIO's display data either.")
   @Default.String("")
+  @com.fasterxml.jackson.annotation.JsonIgnore
   String getConsumerProperties();
 
   void setConsumerProperties(String properties);

@@ -97,25 +97,88 @@ public final class Sources {
    * and offsets committed when the runner finalizes a checkpoint.
    */
   public static <K, V> KafkaIO.Read<K, V> consumer(KafkaIO.Read<K, V> read, SourceOptions options) {
-    java.util.Map<String, Object> config = consumerConfig(options);
-    read = read.withConsumerConfigUpdates(config);
-    return config.containsKey("group.id") ? read.commitOffsetsInFinalize() : read;
+    ConsumerSettings settings = consumerSettings(options);
+    read = read.withConsumerConfigUpdates(settings.config()).withConsumerFactoryFn(settings.factory());
+    return settings.commits() ? read.commitOffsetsInFinalize() : read;
   }
 
   /**
-   * The consumer settings of {@link #consumer} as a map: {@code auto.offset.reset}, {@code
-   * --consumerProperties}, and with {@code --consumerGroup} {@code group.id} with auto-commit off
-   * (the reader commits when the runner finalizes a checkpoint).
+   * A Kafka read's consumer settings: {@code config}, which KafkaIO shows in its display data,
+   * and {@code factory}, which creates the consumers with the password settings added.
    */
-  public static java.util.Map<String, Object> consumerConfig(SourceOptions options) {
-    java.util.Map<String, Object> config = new java.util.HashMap<>(consumerProperties(options, null));
+  public record ConsumerSettings(java.util.Map<String, Object> config, SecretConsumerFactory factory)
+      implements java.io.Serializable {
+    /** Whether a consumer group is set, whose offsets the read commits. */
+    public boolean commits() {
+      return config.containsKey("group.id");
+    }
+  }
+
+  /**
+   * The consumer settings of {@link #consumer}: {@code auto.offset.reset}, {@code
+   * --consumerProperties}, and with {@code --consumerGroup} {@code group.id} with auto-commit off
+   * (the reader commits when the runner finalizes a checkpoint). Settings of Kafka's password type
+   * ({@code sasl.jaas.config}, {@code ssl.key.password}, ...) and any key naming a password are
+   * kept apart, in the consumer factory.
+   */
+  public static ConsumerSettings consumerSettings(SourceOptions options) {
+    java.util.Map<String, Object> config = new java.util.HashMap<>();
+    java.util.Map<String, String> secrets = new java.util.TreeMap<>();
+    consumerProperties(options, null).forEach((key, value) -> {
+      if (isSecret(key)) {
+        secrets.put(key, String.valueOf(value));
+      } else {
+        config.put(key, value);
+      }
+    });
     config.put("auto.offset.reset", options.getInputOffsetReset().trim().toLowerCase(java.util.Locale.ROOT));
     String group = options.getConsumerGroup();
     if (group != null && !group.isBlank()) {
       config.put("group.id", group.trim());
       config.put("enable.auto.commit", false);
     }
-    return config;
+    return new ConsumerSettings(config, new SecretConsumerFactory(secrets));
+  }
+
+  /** Whether a consumer setting holds a secret: Kafka's password type, or a key naming one. */
+  static boolean isSecret(String key) {
+    org.apache.kafka.common.config.ConfigDef.ConfigKey known =
+        org.apache.kafka.clients.consumer.ConsumerConfig.configDef().configKeys().get(key);
+    String lower = key.toLowerCase(java.util.Locale.ROOT);
+    return (known != null && known.type == org.apache.kafka.common.config.ConfigDef.Type.PASSWORD)
+        || lower.contains("password")
+        || lower.contains("secret")
+        || lower.endsWith("jaas.config");
+  }
+
+  /**
+   * Creates KafkaIO's consumers from the config KafkaIO passes plus the secret settings; its
+   * {@code toString} names the secret keys, never their values.
+   */
+  public static final class SecretConsumerFactory
+      implements SerializableFunction<java.util.Map<String, Object>, org.apache.kafka.clients.consumer.Consumer<byte[], byte[]>> {
+    private final java.util.TreeMap<String, String> secrets;
+
+    SecretConsumerFactory(java.util.Map<String, String> secrets) {
+      this.secrets = new java.util.TreeMap<>(secrets);
+    }
+
+    @Override
+    public org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> apply(java.util.Map<String, Object> config) {
+      java.util.Map<String, Object> all = new java.util.HashMap<>(config);
+      all.putAll(secrets);
+      return new org.apache.kafka.clients.consumer.KafkaConsumer<>(all);
+    }
+
+    /** The secret settings (for tests). */
+    java.util.Map<String, String> secrets() {
+      return java.util.Collections.unmodifiableMap(secrets);
+    }
+
+    @Override
+    public String toString() {
+      return "SecretConsumerFactory" + secrets.keySet();
+    }
   }
 
   /**
