@@ -34,7 +34,7 @@ import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 import redis.clients.jedis.Jedis;
 
 /**
@@ -43,6 +43,11 @@ import redis.clients.jedis.Jedis;
  * Debezium JSON, not by the pipeline's code), fences hold the last position of every row, the
  * online features are those of each entity's newest change, and the Parquet lake read back holds
  * every change (and every offline feature row), with the added column in later orders files.
+ *
+ * <p>Also with Redis down for 30 s: the Redis server is stopped (SIGSTOP: connections hang, as in
+ * a network outage) once the graph is built and resumed 30 s later, so every cache and feature
+ * write meets the outage; with a retry budget longer than it ({@code --redisMaxAttempts=10
+ * --redisInitialBackoff=1s}) the run waits it out and ends with the same cache, features and lake.
  */
 @Timeout(value = 5, unit = java.util.concurrent.TimeUnit.MINUTES)
 class CdcPipelineIT {
@@ -65,9 +70,10 @@ class CdcPipelineIT {
   private static final Map<String, String> DATASETS =
       Map.of("orders", "orders", "users", "users", "payments", "payments", "inventory", "stock", "shipping", "shipments");
 
-  @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"DirectRunner", "FlinkRunner"})
-  void cacheLakeAndFeaturesEqualTheGeneratedTables(String runner, @TempDir Path lake) throws Exception {
+  @ParameterizedTest(name = "{0}, Redis down {1} s")
+  @CsvSource({"DirectRunner,0", "FlinkRunner,0", "DirectRunner,30", "FlinkRunner,30"})
+  void cacheLakeAndFeaturesEqualTheGeneratedTables(String runner, int outageSeconds, @TempDir Path lake)
+      throws Exception {
     String run = UUID.randomUUID().toString().substring(0, 8);
     String cachePrefix = "cdc-it-" + run + ":";
     String featurePrefix = "cdc-it-" + run + ":feature:";
@@ -91,8 +97,18 @@ class CdcPipelineIT {
     if (runner.equals("FlinkRunner")) {
       args.addAll(List.of("--flinkMaster=[local]", "--parallelism=2"));
     }
+    if (outageSeconds > 0) {
+      args.addAll(List.of("--redisMaxAttempts=10", "--redisInitialBackoff=1s"));
+    }
     CdcOptions options = PipelineOptionsFactory.fromArgs(args.toArray(String[]::new)).as(CdcOptions.class);
-    CdcPipeline.create(options).run().waitUntilFinish();
+    org.apache.beam.sdk.Pipeline pipeline = CdcPipeline.create(options);
+    long started = System.nanoTime();
+    try (RedisOutage outage = RedisOutage.start(java.time.Duration.ofSeconds(outageSeconds))) {
+      pipeline.run().waitUntilFinish();
+    }
+    double seconds = (System.nanoTime() - started) / 1e9;
+    System.out.printf(Locale.ROOT, "cdc pipeline (%s), Redis down for %d s from its start: ran %.1f s%n", runner, outageSeconds, seconds);
+    assertTrue(seconds >= outageSeconds, "the run waited out the outage: " + seconds + " s");
 
     // The oracle, from the generated records' JSON.
     ChangeGenerator generator = new ChangeGenerator(42, 1_700_000_000_000L, 50, ROWS, SCHEMA_CHANGE_AT);
@@ -245,5 +261,54 @@ class CdcPipelineIT {
       }
     }
     return out;
+  }
+
+  /** The test Redis stopped (SIGSTOP) now and resumed (SIGCONT) after a while, or at close. */
+  private static final class RedisOutage implements AutoCloseable {
+    private final String pid;
+    private final Thread resumer;
+
+    private RedisOutage(String pid, java.time.Duration length) {
+      this.pid = pid;
+      this.resumer = new Thread(() -> {
+        try {
+          Thread.sleep(length.toMillis());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        signal("CONT");
+      });
+    }
+
+    static RedisOutage start(java.time.Duration length) throws IOException {
+      if (length.isZero()) {
+        return null;
+      }
+      String pid = Files.readString(FlinkCluster.ROOT.resolve("it/target/services/redis/redis.pid")).trim();
+      RedisOutage outage = new RedisOutage(pid, length);
+      outage.signal("STOP");
+      outage.resumer.start();
+      return outage;
+    }
+
+    private void signal(String name) {
+      try {
+        Process kill = new ProcessBuilder("kill", "-" + name, pid).inheritIO().start();
+        if (kill.waitFor() != 0) {
+          throw new IllegalStateException("kill -" + name + " " + pid + " failed");
+        }
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      resumer.interrupt();
+      resumer.join();
+    }
   }
 }

@@ -1,0 +1,255 @@
+package io.tributary.it.bench;
+
+import io.tributary.it.Services;
+import io.tributary.it.cdc.Capture;
+import io.tributary.it.cdc.Connectors;
+import io.tributary.pipelines.cdc.CdcOptions;
+import io.tributary.pipelines.cdc.CdcPipeline;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.beam.runners.direct.DirectOptions;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisPubSub;
+
+/**
+ * Database commit to Redis-visible latency of the cdc pipeline, and the changes per second it
+ * sustains, on the test servers ({@code it/services.sh start}): a PostgreSQL table captured by
+ * Debezium in a Kafka Connect worker ({@code it/capture.sh}), read from Kafka by the cdc pipeline
+ * (unbounded, in this JVM) and cached in Redis.
+ *
+ * <p>The workload inserts rows at the offered rate ({@code --rate}, changes per second, in
+ * transactions of {@code --batch} rows) for {@code --seconds}; each row's commit is timed when
+ * its transaction's commit returns. Redis keyspace notifications time when each row's cache hash
+ * is written. Latency is the difference, per row (one clock: both are taken in this JVM); the
+ * sustained rate is the rows made visible over the time between the first commit and the last
+ * row made visible. Each runner gets its own table, worker and pipeline.
+ *
+ * <pre>{@code it/bin/benchmark cdc [--rate=2000] [--seconds=30] [--batch=20] [--runners=direct,flink] [--<pipeline option>=value ...]}</pre>
+ *
+ * <p>Further {@code --name=value} arguments go to the pipeline (e.g. Flink's {@code
+ * --maxBundleTimeMills}).
+ */
+public final class CdcBenchmark {
+  private CdcBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> a = new java.util.HashMap<>();
+    List<String> pipelineArgs = new ArrayList<>();
+    for (String arg : args) {
+      int eq = arg.indexOf('=');
+      String key = eq < 0 ? "" : arg.substring(2, eq);
+      if (!arg.startsWith("--") || eq < 0) {
+        throw new IllegalArgumentException("bad argument " + arg + "; use --rate=N --seconds=N --batch=N --runners=direct,flink"
+            + " and pipeline options as --name=value");
+      }
+      if (List.of("rate", "seconds", "batch", "runners").contains(key)) {
+        a.put(key, arg.substring(eq + 1));
+      } else {
+        pipelineArgs.add(arg);
+      }
+    }
+    int rate = Integer.parseInt(a.getOrDefault("rate", "2000"));
+    int seconds = Integer.parseInt(a.getOrDefault("seconds", "30"));
+    int batch = Integer.parseInt(a.getOrDefault("batch", "20"));
+    // Flink last: its in-process job runs until this JVM exits.
+    List<String> runners = Arrays.asList(a.getOrDefault("runners", "direct,flink").split(","));
+    System.out.printf(Locale.ROOT, "cdc benchmark: offered %,d changes/s for %d s in transactions of %d rows, %d cores; pipeline options %s%n",
+        rate, seconds, batch, Runtime.getRuntime().availableProcessors(), pipelineArgs);
+    System.out.println("| runner | offered changes/s | visible | sustained changes/s | p50 ms | p90 ms | p99 ms | max ms |");
+    System.out.println("|---|---|---|---|---|---|---|---|");
+    for (String runner : runners) {
+      System.out.println(run(runner.trim(), rate, seconds, batch, pipelineArgs));
+    }
+    System.exit(0);
+  }
+
+  private static String run(String runner, int rate, int seconds, int batch, List<String> pipelineArgs) throws Exception {
+    String id = "bench" + UUID.randomUUID().toString().replace("-", "").substring(0, 8);
+    Services.createPostgresDatabase(id);
+    try (Connection db = DriverManager.getConnection(Services.postgresJdbcUrl(id), Services.postgresUser(), Services.postgresPassword())) {
+      try (Statement s = db.createStatement()) {
+        s.execute("CREATE TABLE items (id BIGINT PRIMARY KEY, v BIGINT NOT NULL)");
+      }
+      Map<String, String> connector = Connectors.postgres(id, id, id, id, "public.items");
+      connector.put("snapshot.mode", "no_data");
+      Capture capture = Capture.start(id, connector);
+      Path dir = Files.createTempDirectory(id);
+      Path rules = dir.resolve("rules.yaml");
+      Files.writeString(rules, "routes:\n  - name: items\n    tables: [\"" + id + ".public.items\"]\n"
+          + "    cache: {key: \"item:{id}\", layout: hash}\nunrouted: {deadLetter: true}\n", StandardCharsets.UTF_8);
+      Map<Long, Long> visibleNanos = new ConcurrentHashMap<>();
+      String keyPrefix = id + ":item:";
+      Thread listener = listen(keyPrefix, visibleNanos);
+      Runnable stop = start(runner, id, rules, dir, pipelineArgs);
+      try {
+        // Let the pipeline reach the topic: one row first, until it is visible.
+        long warmup = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+        insert(db, List.of(0L));
+        while (!visibleNanos.containsKey(0L)) {
+          if (System.nanoTime() > warmup) {
+            throw new IllegalStateException(runner + ": the first row was not visible in Redis within 180 s");
+          }
+          Thread.sleep(100);
+        }
+        Map<Long, Long> committedNanos = new ConcurrentHashMap<>();
+        long rows = (long) rate * seconds;
+        long start = System.nanoTime();
+        long next = 1;
+        long periodNanos = TimeUnit.SECONDS.toNanos(1) * batch / rate;
+        for (long tx = 0; next <= rows; tx++) {
+          long due = start + tx * periodNanos;
+          long wait = due - System.nanoTime();
+          if (wait > 0) {
+            TimeUnit.NANOSECONDS.sleep(wait);
+          }
+          List<Long> ids = new ArrayList<>();
+          for (int i = 0; i < batch && next <= rows; i++) {
+            ids.add(next++);
+          }
+          insert(db, ids);
+          long committed = System.nanoTime();
+          ids.forEach(i -> committedNanos.put(i, committed));
+        }
+        long offeredEnd = System.nanoTime();
+        long deadline = offeredEnd + TimeUnit.SECONDS.toNanos(60);
+        while (visibleNanos.size() - 1 < rows && System.nanoTime() < deadline) {
+          Thread.sleep(100);
+        }
+        long[] latencies = new long[(int) rows];
+        int n = 0;
+        long lastVisible = start;
+        for (long i = 1; i <= rows; i++) {
+          Long seen = visibleNanos.get(i);
+          if (seen != null) {
+            latencies[n++] = seen - committedNanos.get(i);
+            lastVisible = Math.max(lastVisible, seen);
+          }
+        }
+        long[] sorted = Arrays.copyOf(latencies, n);
+        Arrays.sort(sorted);
+        double offered = rows / ((offeredEnd - start) / 1e9);
+        double sustained = n / ((lastVisible - start) / 1e9);
+        return String.format(Locale.ROOT, "| %s | %,.0f | %,d of %,d | %,.0f | %s | %s | %s | %s |",
+            runner, offered, n, rows, sustained, ms(sorted, 0.50), ms(sorted, 0.90), ms(sorted, 0.99), ms(sorted, 1.0));
+      } finally {
+        stop.run();
+        listener.interrupt();
+        capture.stop();
+        Connectors.dropPostgresSlot(id);
+      }
+    }
+  }
+
+  private static String ms(long[] sorted, double q) {
+    if (sorted.length == 0) {
+      return "-";
+    }
+    int i = (int) Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1);
+    return String.format(Locale.ROOT, "%.0f", sorted[Math.max(0, i)] / 1e6);
+  }
+
+  private static void insert(Connection db, List<Long> ids) throws Exception {
+    db.setAutoCommit(false);
+    try (PreparedStatement p = db.prepareStatement("INSERT INTO items VALUES (?, ?)")) {
+      for (long i : ids) {
+        p.setLong(1, i);
+        p.setLong(2, i * 7);
+        p.addBatch();
+      }
+      p.executeBatch();
+    }
+    db.commit();
+    db.setAutoCommit(true);
+  }
+
+  /** Records when each cache hash {@code <keyPrefix><id>} is first written (keyspace notifications). */
+  private static Thread listen(String keyPrefix, Map<Long, Long> visibleNanos) throws InterruptedException {
+    try (Jedis admin = new Jedis(Services.redisHost(), Services.redisPort())) {
+      admin.configSet("notify-keyspace-events", "Kh");
+    }
+    String channelPrefix = "__keyspace@0__:" + keyPrefix;
+    java.util.concurrent.CountDownLatch subscribed = new java.util.concurrent.CountDownLatch(1);
+    Thread t = new Thread(() -> {
+      try (Jedis jedis = new Jedis(Services.redisHost(), Services.redisPort())) {
+        jedis.psubscribe(new JedisPubSub() {
+          @Override
+          public void onPSubscribe(String pattern, int count) {
+            subscribed.countDown();
+          }
+
+          @Override
+          public void onPMessage(String pattern, String channel, String message) {
+            long now = System.nanoTime();
+            try {
+              visibleNanos.putIfAbsent(Long.parseLong(channel.substring(channelPrefix.length())), now);
+            } catch (NumberFormatException e) {
+              // another key of the prefix (a fence): not a row
+            }
+          }
+        }, channelPrefix + "*");
+      } catch (RuntimeException e) {
+        if (!Thread.currentThread().isInterrupted()) {
+          throw e;
+        }
+      }
+    }, "redis-notifications");
+    t.setDaemon(true);
+    t.start();
+    subscribed.await(30, TimeUnit.SECONDS);
+    return t;
+  }
+
+  /** Starts the cdc pipeline on the runner, unbounded; returns how to stop it (Flink: at exit). */
+  private static Runnable start(String runner, String id, Path rules, Path dir, List<String> pipelineArgs) {
+    List<String> args = new ArrayList<>(List.of(
+        "--source=kafka",
+        "--kafkaBootstrapServers=" + Services.kafkaBootstrap(),
+        "--inputTopic=" + java.util.regex.Pattern.quote(id) + "\\..+",
+        "--inputOffsetReset=earliest",
+        "--topicDiscoveryInterval=1s",
+        "--maxInputDelay=1s",
+        "--rules=" + rules,
+        "--redisHost=" + Services.redisHost(),
+        "--redisPort=" + Services.redisPort(),
+        "--cacheKeyPrefix=" + id + ":",
+        "--featureKeyPrefix=" + id + ":feature:",
+        "--lakePath=" + dir.resolve("lake"),
+        "--sink=none"));
+    args.addAll(pipelineArgs);
+    int cores = Runtime.getRuntime().availableProcessors();
+    if (runner.equals("flink")) {
+      args.addAll(List.of("--runner=FlinkRunner", "--flinkMaster=[local]", "--streaming=true", "--parallelism=" + cores));
+      CdcOptions options = PipelineOptionsFactory.fromArgs(args.toArray(String[]::new)).as(CdcOptions.class);
+      Thread job = new Thread(() -> CdcPipeline.create(options).run().waitUntilFinish(), "flink-cdc");
+      job.setDaemon(true);
+      job.start();
+      return () -> {};
+    }
+    args.addAll(List.of("--runner=DirectRunner", "--targetParallelism=" + cores));
+    CdcOptions options = PipelineOptionsFactory.fromArgs(args.toArray(String[]::new)).as(CdcOptions.class);
+    options.as(DirectOptions.class).setBlockOnRun(false);
+    PipelineResult result = CdcPipeline.create(options).run();
+    return () -> {
+      try {
+        result.cancel();
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    };
+  }
+}
