@@ -106,7 +106,7 @@ public final class Sources {
    * A Kafka read's consumer settings: {@code config}, which KafkaIO shows in its display data,
    * and {@code factory}, which creates the consumers with the password settings added.
    */
-  public record ConsumerSettings(java.util.Map<String, Object> config, SecretConsumerFactory factory)
+  public record ConsumerSettings(java.util.Map<String, Object> config, ConsumerFactory factory)
       implements java.io.Serializable {
     /** Whether a consumer group is set, whose offsets the read commits. */
     public boolean commits() {
@@ -137,7 +137,7 @@ public final class Sources {
       config.put("group.id", group.trim());
       config.put("enable.auto.commit", false);
     }
-    return new ConsumerSettings(config, new SecretConsumerFactory(secrets));
+    return new ConsumerSettings(config, new ConsumerFactory(secrets));
   }
 
   /** Whether a consumer setting holds a secret: Kafka's password type, or a key naming one. */
@@ -149,36 +149,6 @@ public final class Sources {
         || lower.contains("password")
         || lower.contains("secret")
         || lower.endsWith("jaas.config");
-  }
-
-  /**
-   * Creates KafkaIO's consumers from the config KafkaIO passes plus the secret settings; its
-   * {@code toString} names the secret keys, never their values.
-   */
-  public static final class SecretConsumerFactory
-      implements SerializableFunction<java.util.Map<String, Object>, org.apache.kafka.clients.consumer.Consumer<byte[], byte[]>> {
-    private final java.util.TreeMap<String, String> secrets;
-
-    SecretConsumerFactory(java.util.Map<String, String> secrets) {
-      this.secrets = new java.util.TreeMap<>(secrets);
-    }
-
-    @Override
-    public org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> apply(java.util.Map<String, Object> config) {
-      java.util.Map<String, Object> all = new java.util.HashMap<>(config);
-      all.putAll(secrets);
-      return new org.apache.kafka.clients.consumer.KafkaConsumer<>(all);
-    }
-
-    /** The secret settings (for tests). */
-    java.util.Map<String, String> secrets() {
-      return java.util.Collections.unmodifiableMap(secrets);
-    }
-
-    @Override
-    public String toString() {
-      return "SecretConsumerFactory" + secrets.keySet();
-    }
   }
 
   /**
