@@ -39,8 +39,14 @@ public final class Capture implements AutoCloseable {
   /** Starts worker {@code name} with these connectors and returns once all of them are RUNNING. */
   @SafeVarargs
   public static Capture start(String name, Map<String, String>... connectors) {
+    return start(name, java.time.Duration.ofSeconds(1), connectors);
+  }
+
+  /** Starts a worker that flushes its offsets every {@code offsetFlush} (see {@link #start(java.time.Duration)}). */
+  @SafeVarargs
+  public static Capture start(String name, java.time.Duration offsetFlush, Map<String, String>... connectors) {
     Capture capture = new Capture(name, List.of(connectors));
-    capture.start();
+    capture.start(offsetFlush);
     return capture;
   }
 
