@@ -138,6 +138,27 @@ public final class Services {
     }
   }
 
+  /**
+   * Restarts the Kafka broker as an operator would ({@code it/services.sh stop kafka}, then {@code
+   * start kafka}: a graceful shutdown, then the same port and log directory); returns once it
+   * serves again. Fails if the broker came back on another address.
+   */
+  public static synchronized void restartKafka() throws IOException, InterruptedException {
+    String before = kafkaBootstrap();
+    for (String command : java.util.List.of("stop", "start")) {
+      Path script = FlinkCluster.ROOT.resolve("it/services.sh");
+      Process p = new ProcessBuilder(script.toString(), command, "kafka").redirectErrorStream(true).start();
+      String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      if (!p.waitFor(3, java.util.concurrent.TimeUnit.MINUTES) || p.exitValue() != 0) {
+        throw new IllegalStateException("it/services.sh " + command + " kafka failed:\n" + output);
+      }
+    }
+    endpoints = null;
+    if (!before.equals(kafkaBootstrap())) {
+      throw new IllegalStateException("the restarted broker serves at " + kafkaBootstrap() + ", not " + before);
+    }
+  }
+
   private static void checkName(String name) {
     if (!DATABASE_NAME.matcher(name).matches()) {
       throw new IllegalArgumentException(
