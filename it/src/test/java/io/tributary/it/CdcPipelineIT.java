@@ -132,7 +132,10 @@ class CdcPipelineIT {
         expectedCache.put(key, rule.hash() ? hashText(row, rule.fields()) : MAPPER.readTree(row.toString()).toString());
       }
       expectedLake.add(DATASETS.get(service) + " " + op + " " + position + " id=" + id);
-      String version = String.format(Locale.ROOT, "%020d:%s", payload.get("source").get("ts_ms").asLong(), position);
+      // Features of one table's log are versioned by event time, origin (the table id) and position.
+      JsonNode source = payload.get("source");
+      String origin = source.get("db").asText() + "." + (source.hasNonNull("schema") ? source.get("schema").asText() + "." : "") + source.get("table").asText();
+      String version = String.format(Locale.ROOT, "%020d@%s@%s", source.get("ts_ms").asLong(), origin, position);
       switch (service) {
         case "orders" -> {
           feature(expectedFeatures, "customer:" + row.get("customer_id").asText(), "last_order_total_cents", op, row.get("total_cents"), version);

@@ -24,8 +24,9 @@ final class OnlineFeatures {
   private OnlineFeatures() {}
 
   /**
-   * Per entity hash, per feature: the value of the row with the greatest version holding that
-   * feature (absent when null), and that version in {@code <name>:__t}.
+   * Per entity hash, per feature: the value of the row with the newest version ({@link
+   * FeatureStore#newer}) holding that feature (absent when null), and that version in {@code
+   * <name>:__t}.
    */
   static Map<String, Map<String, String>> expected(Iterable<FeatureRow> rows, String prefix) {
     Map<String, Map<String, String>> hashes = new TreeMap<>();
@@ -36,7 +37,7 @@ final class OnlineFeatures {
       for (Column f : row.getFeaturesList()) {
         String versionField = f.getName() + FeatureStore.VERSION_SUFFIX;
         String stored = hash.get(versionField);
-        if (stored != null && stored.compareTo(version) >= 0) {
+        if (stored != null && !FeatureStore.newer(version, stored)) {
           continue;
         }
         hash.put(versionField, version);

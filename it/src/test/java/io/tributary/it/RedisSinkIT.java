@@ -310,21 +310,33 @@ class RedisSinkIT {
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"DirectRunner", "FlinkRunner"})
   void featureStoreKeepsTheNewestValuePerFeature(String runner) {
-    String[] names = {"orders", "spend", "tier", "last_city"};
+    // Each feature comes from one source: two from a PostgreSQL log, one from a binlog, one from
+    // an event stream (no log position). Event times are drawn apart from positions, so within a
+    // log they often disagree with its order, as a snapshot's read times do.
+    String[][] names = {{"orders", "spend"}, {"tier"}, {"last_city"}};
+    String[] origins = {"shop.public.customers", "crm.sales.accounts", "clicks"};
     for (long seed : SEEDS) {
       String prefix = "feature-it-" + UUID.randomUUID() + ":";
       Random random = new Random(seed);
       List<FeatureRow> rows = new ArrayList<>();
       for (int i = 0; i < 300; i++) {
+        int source = random.nextInt(3);
         FeatureRow.Builder row =
             FeatureRow.newBuilder()
                 .setEntityType("customer")
                 .setEntityId("c" + random.nextInt(12))
                 // Few distinct times, so ties are common and positions decide.
                 .setEventTimeMillis(1_700_000_000_000L + random.nextInt(20) * 1000L)
-                .setOrigin("shop.public.customers")
-                .setPosition(SourcePositions.postgres(random.nextInt(1_000_000), 0, 1));
-        for (String name : names) {
+                .setOrigin(origins[source]);
+        int pos = random.nextInt(1_000_000);
+        if (source == 0) {
+          row.setPosition(SourcePositions.postgres(pos, pos, 1));
+        } else if (source == 1) {
+          row.setPosition(SourcePositions.binlog("mysql-bin.000003", pos, 0, "", 1));
+        } else {
+          row.setPosition(SourcePosition.newBuilder().setOrderKey(String.format("e:%08d", pos)));
+        }
+        for (String name : names[source]) {
           if (random.nextInt(3) > 0) {
             row.addFeatures(
                 Values.column(
@@ -340,7 +352,8 @@ class RedisSinkIT {
       }
       Collections.shuffle(all, random);
 
-      // Oracle: per entity and feature, the value of the greatest (event time, position).
+      // Oracle: per entity and feature, the value of the newest version: the log position within a
+      // log, else (event time, position).
       Map<String, Map<String, String>> versions = new TreeMap<>();
       Map<String, Map<String, String>> expected = new TreeMap<>();
       for (FeatureRow r : all) {
@@ -349,7 +362,7 @@ class RedisSinkIT {
         for (Column f : r.getFeaturesList()) {
           Map<String, String> v = versions.computeIfAbsent(key, k -> new TreeMap<>());
           String seen = v.get(f.getName());
-          if (seen == null || version.compareTo(seen) > 0) {
+          if (seen == null || FeatureStore.newer(version, seen)) {
             v.put(f.getName(), version);
             Map<String, String> hash = expected.computeIfAbsent(key, k -> new TreeMap<>());
             hash.put(f.getName() + FeatureStore.VERSION_SUFFIX, version);

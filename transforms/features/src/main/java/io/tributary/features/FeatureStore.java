@@ -32,14 +32,24 @@ import org.joda.time.Duration;
  * <p><b>Online</b> ({@link #writeOnline}): one Redis hash per entity, {@code
  * feature:<entity_type>:<entity_id>} (prefix configurable), with per feature the field {@code
  * <name>} (the value's text form, {@link Values#toText}; absent when null) and the field {@code
- * <name>:__t} holding its version {@code <event time millis, 20 digits>:<position order key>}. One
- * Lua script per row compares and writes each feature atomically: a feature is written only when
- * its version is byte-wise greater than the stored one, so per feature the newest event time wins,
- * ties broken by source position, and replays change nothing. A null feature (e.g. from a deleted
- * row) removes the value but keeps its version as a fence. The rows are written as feature upserts
- * by the shared {@link RedisSink} (batching, retries, TLS and password as {@link RedisSettings}
- * say). Rows with an empty entity type or id, or a negative event time, go to the failure output.
- * Counters: {@code features.applied} and {@code features.fenced} (per feature) in {@link
+ * <name>:__t} holding its {@link #version}. One Lua script per row compares and writes each
+ * feature atomically: a feature is written only when its version is {@link #newer} than the stored
+ * one, and replays change nothing. The order is:
+ *
+ * <ul>
+ *   <li>between two rows of one database log (same origin, both with a PostgreSQL or binlog
+ *       position): the log position. Event time does not order one log: a snapshot read carries
+ *       the time it was read, which can be later than the commit of a change made after the
+ *       snapshot's consistent point;
+ *   <li>otherwise (rows of different origins, event streams, windowed features): the newest event
+ *       time wins, ties broken by position.
+ * </ul>
+ *
+ * <p>A null feature (e.g. from a deleted row) removes the value but keeps its version as a fence.
+ * The rows are written as feature upserts by the shared {@link RedisSink} (batching, retries, TLS
+ * and password as {@link RedisSettings} say). Rows with an empty entity type or id, a negative
+ * event time, or a log order key containing {@code @}, go to the failure output. Counters: {@code
+ * features.applied} and {@code features.fenced} (per feature) in {@link
  * RedisSink#METRICS_NAMESPACE}.
  *
  * <p><b>Offline</b> ({@link #toLake}): each row becomes a {@link LakeRow} of dataset {@code
@@ -73,9 +83,17 @@ public final class FeatureStore {
     return prefix + entityType + ":" + entityId;
   }
 
-  /** The version of a row's features: event time (20 digits), then the position order key. */
+  /**
+   * The version of a row's features: {@code <event time, 20 digits>@<origin>@<order key>} for a
+   * database log position, else {@code <event time, 20 digits>:<order key>}.
+   */
   public static String version(FeatureRow row) {
     return RedisSink.featureVersion(row);
+  }
+
+  /** Whether version {@code a} is newer than {@code b}, as the online store decides it. */
+  public static boolean newer(String a, String b) {
+    return RedisSink.featureNewer(a, b);
   }
 
   /** The online writer; see {@link FeatureStore}. */

@@ -26,6 +26,20 @@ final class RedisScripts {
           + "  return #a > #b\n"
           + "end\n";
 
+  /** {@link RedisSink#featureNewer}: same origin's log by order key, else byte-wise. */
+  private static final String FEATURE_NEWER =
+      NEWER
+          + "local function fnewer(a, b)\n"
+          + "  if string.sub(a, 21, 21) == '@' and string.sub(b, 21, 21) == '@' then\n"
+          + "    local ka = string.match(a, '@([^@]*)$')\n"
+          + "    local kb = string.match(b, '@([^@]*)$')\n"
+          + "    if string.sub(a, 22, #a - #ka - 1) == string.sub(b, 22, #b - #kb - 1) then\n"
+          + "      return newer(ka, kb)\n"
+          + "    end\n"
+          + "  end\n"
+          + "  return newer(a, b)\n"
+          + "end\n";
+
   private static final String SET_FENCE =
       "local function fence(key, version, pttl)\n"
           + "  if pttl > 0 then redis.call('SET', key, version, 'PX', pttl)\n"
@@ -64,16 +78,17 @@ final class RedisScripts {
   /**
    * Feature values of one entity. KEYS: the entity hash. ARGV: the hash TTL ms (0: none), then per
    * feature four values: name, version, {@code 1} if null else {@code 0}, value. A feature is
-   * written (or, when null, removed) only if its version is newer than the one in field {@code
-   * <name>:__t}; returns how many features were written.
+   * written (or, when null, removed) only if its version is newer ({@link
+   * RedisSink#featureNewer}) than the one in field {@code <name>:__t}; returns how many features
+   * were written.
    */
   static final String FEATURES =
-      NEWER
+      FEATURE_NEWER
           + "local applied = 0\n"
           + "for i = 2, #ARGV, 4 do\n"
           + "  local vf = ARGV[i] .. ':__t'\n"
           + "  local current = redis.call('HGET', KEYS[1], vf)\n"
-          + "  if (not current) or newer(ARGV[i + 1], current) then\n"
+          + "  if (not current) or fnewer(ARGV[i + 1], current) then\n"
           + "    redis.call('HSET', KEYS[1], vf, ARGV[i + 1])\n"
           + "    if ARGV[i + 2] == '1' then redis.call('HDEL', KEYS[1], ARGV[i])\n"
           + "    else redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 3]) end\n"

@@ -10,10 +10,13 @@ import io.tributary.proto.sinks.FeatureUpsert;
 import io.tributary.proto.sinks.LatestUpsert;
 import io.tributary.proto.sinks.RedisMutation;
 import io.tributary.proto.values.Column;
+import io.tributary.proto.values.SourcePosition;
 import io.tributary.transforms.errors.Failures;
 import io.tributary.transforms.values.Values;
 import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import org.apache.beam.sdk.metrics.Counter;
@@ -48,8 +51,10 @@ import org.joda.time.Duration;
  *
  * <p><b>Feature upserts</b> ({@link FeatureUpsert}): one hash per entity, per feature the field
  * {@code <name>} (text form; absent when null) and {@code <name>:__t} holding its version {@link
- * #featureVersion} (event time, then position). A feature is written only when its version is
- * newer than the stored one; a null feature removes the value and keeps the version as a fence.
+ * #featureVersion}. A feature is written only when its version is newer ({@link #featureNewer})
+ * than the stored one: between two rows of the same database log (same origin, both with a log
+ * position) the log order decides; otherwise the event time, then the position. A null feature
+ * removes the value and keeps the version as a fence.
  *
  * <p><b>Latest upserts</b> ({@link LatestUpsert}): the hash is replaced by the fields only if the
  * mutation's version is byte-wise greater than the one stored in its field {@code __v} (a
@@ -143,10 +148,54 @@ public abstract class RedisSink extends PTransform<PCollection<RedisMutation>, P
         .add(DisplayData.item("maxAttempts", getSettings().maxAttempts()));
   }
 
-  /** The version of a feature row's values: event time (20 digits), then the position order key. */
+  /**
+   * The version of a feature row's values. A row whose position is a database log position
+   * (PostgreSQL or binlog) gets {@code <event time, 20 digits>@<origin>@<order key>}; any other row
+   * {@code <event time, 20 digits>:<order key>}.
+   *
+   * <p>Within one log, event time is not the order: a snapshot read carries the time it was read,
+   * which can be later than the commit time of a change made after the snapshot's consistent point.
+   * {@link #featureNewer} therefore orders versions of the same origin's log by position alone.
+   */
   public static String featureVersion(FeatureRow row) {
-    return String.format(
-        Locale.ROOT, "%020d:%s", row.getEventTimeMillis(), row.getPosition().getOrderKey());
+    String time = String.format(Locale.ROOT, "%020d", row.getEventTimeMillis());
+    String key = row.getPosition().getOrderKey();
+    return hasLogPosition(row) ? time + "@" + row.getOrigin() + "@" + key : time + ":" + key;
+  }
+
+  /**
+   * Whether feature version {@code a} is newer than {@code b} (the rule the Redis script applies):
+   * two versions of the same origin's log compare by their order keys; any other pair compares
+   * byte-wise (event time, then the rest). Between origins this is event-time order, so a feature
+   * fed by several tables is ordered by event time between them and by the log within each.
+   */
+  public static boolean featureNewer(String a, String b) {
+    if (isLogVersion(a) && isLogVersion(b)) {
+      int ka = a.lastIndexOf('@');
+      int kb = b.lastIndexOf('@');
+      if (a.substring(LOG_MARK + 1, Math.max(ka, LOG_MARK + 1))
+          .equals(b.substring(LOG_MARK + 1, Math.max(kb, LOG_MARK + 1)))) {
+        return bytewiseGreater(a.substring(ka + 1), b.substring(kb + 1));
+      }
+    }
+    return bytewiseGreater(a, b);
+  }
+
+  /** Index of the character that marks a log version: after the 20 digits of the event time. */
+  private static final int LOG_MARK = 20;
+
+  private static boolean isLogVersion(String v) {
+    return v.length() > LOG_MARK && v.charAt(LOG_MARK) == '@';
+  }
+
+  private static boolean hasLogPosition(FeatureRow row) {
+    return row.getPosition().getKindCase() != SourcePosition.KindCase.KIND_NOT_SET;
+  }
+
+  private static boolean bytewiseGreater(String a, String b) {
+    return Arrays.compareUnsigned(
+            a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8))
+        > 0;
   }
 
   /** The script call of a valid mutation (see {@link RedisScripts}). */
@@ -272,6 +321,10 @@ public abstract class RedisSink extends PTransform<PCollection<RedisMutation>, P
     }
     if (f.getTtlMillis() < 0) {
       return "feature row of " + row.getEntityType() + " '" + row.getEntityId() + "' has a negative TTL";
+    }
+    if (hasLogPosition(row) && row.getPosition().getOrderKey().contains("@")) {
+      return "feature row of " + row.getEntityType() + " '" + row.getEntityId()
+          + "' has a log position whose order key contains '@': " + row.getPosition().getOrderKey();
     }
     for (Column c : row.getFeaturesList()) {
       if (c.getName().isEmpty() || c.getName().endsWith(VERSION_SUFFIX)) {

@@ -1,8 +1,10 @@
 package io.tributary.io.redis;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tributary.proto.sinks.CacheDelete;
 import io.tributary.proto.sinks.CacheLayout;
@@ -11,6 +13,7 @@ import io.tributary.proto.sinks.FeatureRow;
 import io.tributary.proto.sinks.FeatureUpsert;
 import io.tributary.proto.sinks.LatestUpsert;
 import io.tributary.proto.sinks.RedisMutation;
+import io.tributary.proto.values.BinlogPosition;
 import io.tributary.proto.values.SourcePosition;
 import io.tributary.transforms.values.Values;
 import java.util.List;
@@ -92,13 +95,68 @@ class RedisSinkTest {
   }
 
   @Test
-  void featureVersionsOrderByEventTimeThenPosition() {
+  void featureVersionsWithoutLogPositionOrderByEventTimeThenPosition() {
     FeatureRow a = FeatureRow.newBuilder().setEventTimeMillis(999).setPosition(position("9")).build();
     FeatureRow b = FeatureRow.newBuilder().setEventTimeMillis(1000).setPosition(position("1")).build();
     FeatureRow c = FeatureRow.newBuilder().setEventTimeMillis(1000).setPosition(position("2")).build();
-    assertEquals(-1, Integer.signum(RedisSink.featureVersion(a).compareTo(RedisSink.featureVersion(b))));
-    assertEquals(-1, Integer.signum(RedisSink.featureVersion(b).compareTo(RedisSink.featureVersion(c))));
+    assertNewer(b, a);
+    assertNewer(c, b);
     assertEquals("00000000000000001000:2", RedisSink.featureVersion(c));
+  }
+
+  @Test
+  void featureVersionsOfOneLogOrderByPositionAlone() {
+    // A snapshot read stamped with its read time, and a delete committed after the snapshot's
+    // consistent point but a second earlier: the log order says the delete is newer.
+    FeatureRow snapshot = logRow("m.shop.users", 1_700_000_239_000L, 17692);
+    FeatureRow delete = logRow("m.shop.users", 1_700_000_238_000L, 17855);
+    assertNewer(delete, snapshot);
+    assertEquals(
+        "00000001700000238000@m.shop.users@" + binlog(17855).getOrderKey(),
+        RedisSink.featureVersion(delete));
+    String v = RedisSink.featureVersion(delete);
+    assertFalse(RedisSink.featureNewer(v, v), "a replay is not newer");
+  }
+
+  @Test
+  void featureVersionsOfDifferentOriginsOrderByEventTime() {
+    FeatureRow users = logRow("m.shop.users", 2000, 1);
+    FeatureRow orders = logRow("m.shop.orders", 1000, 99);
+    FeatureRow stream = FeatureRow.newBuilder().setEventTimeMillis(3000).setOrigin("s").build();
+    assertNewer(users, orders);
+    assertNewer(stream, users);
+    assertNewer(stream, orders);
+  }
+
+  @Test
+  void logOrderKeysWithTheOriginSeparatorAreRejected() {
+    FeatureRow row =
+        logRow("m.shop.users", 1, 1).toBuilder()
+            .setEntityType("user")
+            .setEntityId("1")
+            .setPosition(binlog(1).toBuilder().setOrderKey("bl:a@b.0000000001:1:0"))
+            .build();
+    RedisMutation m =
+        RedisMutation.newBuilder().setFeature(FeatureUpsert.newBuilder().setKey("k").setRow(row)).build();
+    assertTrue(RedisSink.check(m).contains("contains '@'"), RedisSink.check(m));
+  }
+
+  private static FeatureRow logRow(String origin, long eventTime, long pos) {
+    return FeatureRow.newBuilder().setEventTimeMillis(eventTime).setOrigin(origin).setPosition(binlog(pos)).build();
+  }
+
+  private static SourcePosition binlog(long pos) {
+    return SourcePosition.newBuilder()
+        .setBinlog(BinlogPosition.newBuilder().setFile("mysql-bin.000001").setPos(pos))
+        .setOrderKey(String.format("bl:mysql-bin.%010d:%020d:%010d", 1, pos, 0))
+        .build();
+  }
+
+  private static void assertNewer(FeatureRow newer, FeatureRow older) {
+    String n = RedisSink.featureVersion(newer);
+    String o = RedisSink.featureVersion(older);
+    assertTrue(RedisSink.featureNewer(n, o), n + " should be newer than " + o);
+    assertFalse(RedisSink.featureNewer(o, n), o + " should not be newer than " + n);
   }
 
   @Test
