@@ -17,6 +17,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -32,12 +33,15 @@ import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
-import org.apache.beam.sdk.io.FileIO;
-import org.apache.beam.sdk.io.WriteFilesResult;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.ResolveOptions.StandardResolveOptions;
+import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.io.parquet.ParquetIO;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.state.BagState;
 import org.apache.beam.sdk.state.MapState;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
@@ -46,17 +50,13 @@ import org.apache.beam.sdk.state.Timer;
 import org.apache.beam.sdk.state.TimerSpec;
 import org.apache.beam.sdk.state.TimerSpecs;
 import org.apache.beam.sdk.state.ValueState;
-import org.apache.beam.sdk.transforms.Contextful;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.transforms.WithFailures;
 import org.apache.beam.sdk.transforms.display.DisplayData;
-import org.apache.beam.sdk.transforms.windowing.AfterProcessingTime;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
-import org.apache.beam.sdk.transforms.windowing.Repeatedly;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
@@ -67,12 +67,12 @@ import org.joda.time.Duration;
 import org.joda.time.Instant;
 
 /**
- * The data lake: an append-only changelog of {@link LakeRow}s in Parquet files (Beam's {@link
- * ParquetIO} sink through {@link FileIO#writeDynamic()}), one dataset per table, partitioned
- * Hive-style by commit time:
+ * The data lake: an append-only changelog of {@link LakeRow}s in Parquet files (written with
+ * Beam's {@link ParquetIO} sink through Beam's {@link FileSystems}, so any Beam filesystem
+ * works), one dataset per table, partitioned Hive-style by commit time:
  *
  * <pre>{@code
- * <directory>/table=<dataset>/dt=2024-03-01/hr=10/part-<schema version>-<run>-<pane>-<shard>-of-<n>.parquet
+ * <directory>/table=<dataset>/dt=2024-03-01/hr=10/part-<schema version>-<run>-<shard>-<sequence>.parquet
  * }</pre>
  *
  * <pre>{@code
@@ -95,13 +95,18 @@ import org.joda.time.Instant;
  * columns; readers that merge schemas by name (Spark, Trino, DuckDB) see the new column as null in
  * old files.
  *
- * <p>Nothing is late: the rows are gathered in the global window and a partition's files are
- * written once per {@link #withRotation rotation} (default 1 minute of processing time after the
- * first row of a new file), and when the input ends. The watermark therefore never drops a row,
- * however far behind it the row's commit time is (a capture that was down, a replay): the row
- * goes to the next file of its commit hour's partition. A file's name holds the run (a random id
- * per pipeline construction) and the pane index of its partition, so files of a later run, or of
- * later rows of an hour already written, never replace earlier ones. Works bounded and unbounded.
+ * <p>Nothing is late: the rows are gathered per file in the global window, in the state of a
+ * keyed step, and a file is written once per {@link #withRotation rotation} (default 1 minute of
+ * processing time after its first row), when it reaches {@link #withMaxRowsPerFile} rows, and
+ * when the input ends. The watermark therefore never drops a row, however far behind it the row's
+ * commit time is (a capture that was down, a replay): the row goes to the next file of its commit
+ * hour's partition. A file's name holds the run (a random id per pipeline construction) and a
+ * sequence number kept per file key, so files of a later run, or of later rows of an hour already
+ * written, never replace earlier ones, while a retried write replaces its own file with the same
+ * rows. Files appear atomically (written under a hidden temporary name, then renamed). Works
+ * bounded and unbounded, the same way on every runner (no trigger, no continuation trigger).
+ * The output is the path of each file written, relative to the directory; counters {@code files}
+ * and {@code rows}.
  *
  * <p>Redeliveries are written once: a row with a source position that equals, in every field, a
  * row written less than the {@link #withDeduplication retention} (default 10 minutes of event time)
@@ -116,7 +121,7 @@ import org.joda.time.Instant;
  */
 @AutoValue
 public abstract class LakeSink
-    extends PTransform<PCollection<LakeRow>, WithFailures.Result<WriteFilesResult<LakeRow>, Failure>> {
+    extends PTransform<PCollection<LakeRow>, WithFailures.Result<PCollection<String>, Failure>> {
 
   /** The step name in failure records. */
   public static final String STEP = "WriteLake";
@@ -131,6 +136,7 @@ public abstract class LakeSink
         .setRotation(Duration.standardMinutes(1))
         .setDeduplication(Duration.standardMinutes(10))
         .setShards(1)
+        .setMaxRowsPerFile(1_000_000)
         .build();
   }
 
@@ -141,6 +147,8 @@ public abstract class LakeSink
   abstract Duration getDeduplication();
 
   abstract int getShards();
+
+  abstract int getMaxRowsPerFile();
 
   abstract Builder toBuilder();
 
@@ -153,6 +161,8 @@ public abstract class LakeSink
     abstract Builder setDeduplication(Duration d);
 
     abstract Builder setShards(int n);
+
+    abstract Builder setMaxRowsPerFile(int n);
 
     abstract LakeSink build();
   }
@@ -175,18 +185,32 @@ public abstract class LakeSink
     return toBuilder().setDeduplication(retention).build();
   }
 
-  /** Files per partition, schema version and rotation (default 1). */
+  /**
+   * Files per partition, schema version and rotation (default 1): rows are spread over the shards
+   * by a hash of their bytes, so that more workers can write one busy partition.
+   */
   public LakeSink withShards(int shards) {
     return toBuilder().setShards(shards).build();
   }
 
+  /**
+   * Most rows in one file (default 1,000,000): a file is written when its partition has gathered
+   * this many rows, even before the rotation time is up.
+   */
+  public LakeSink withMaxRowsPerFile(int rows) {
+    return toBuilder().setMaxRowsPerFile(rows).build();
+  }
+
   @Override
-  public WithFailures.Result<WriteFilesResult<LakeRow>, Failure> expand(PCollection<LakeRow> input) {
+  public WithFailures.Result<PCollection<String>, Failure> expand(PCollection<LakeRow> input) {
     if (!getRotation().isLongerThan(Duration.ZERO)) {
       throw new IllegalArgumentException("LakeSink: rotation must be positive, got " + getRotation());
     }
     if (getShards() <= 0) {
       throw new IllegalArgumentException("LakeSink: shards must be positive, got " + getShards());
+    }
+    if (getMaxRowsPerFile() <= 0) {
+      throw new IllegalArgumentException("LakeSink: rows per file must be positive, got " + getMaxRowsPerFile());
     }
     if (getDeduplication().isShorterThan(Duration.ZERO)) {
       throw new IllegalArgumentException("LakeSink: deduplication retention must not be negative, got " + getDeduplication());
@@ -205,24 +229,14 @@ public abstract class LakeSink
               .setCoder(MessageCoder.of(LakeRow.class));
     }
     String run = UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-    WriteFilesResult<LakeRow> written = rows
-        .apply(
-            "Rotate",
-            Window.<LakeRow>into(new GlobalWindows())
-                .triggering(
-                    Repeatedly.forever(
-                        AfterProcessingTime.pastFirstElementInPane().plusDelayOf(getRotation())))
-                .withAllowedLateness(Duration.ZERO)
-                .discardingFiredPanes())
-        .apply(
-            "WriteParquet",
-            FileIO.<LakeRow, LakeRow>writeDynamic()
-                .by(new PartitionOf())
-                .withDestinationCoder(MessageCoder.of(LakeRow.class))
-                .via(Contextful.fn(new SinkFor()))
-                .to(getDirectory())
-                .withNaming(new NamingFor(run))
-                .withNumShards(getShards()));
+    PCollection<String> written =
+        rows.apply("Rotate", Window.<LakeRow>into(new GlobalWindows()))
+            .apply("KeyByFile", ParDo.of(new KeyByFileFn(getShards())))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), MessageCoder.of(LakeRow.class)))
+            .apply(
+                "WriteFiles",
+                ParDo.of(new WriteFilesFn(getDirectory(), run, getRotation(), getMaxRowsPerFile())))
+            .setCoder(StringUtf8Coder.of());
     return WithFailures.Result.of(written, failures);
   }
 
@@ -407,22 +421,41 @@ public abstract class LakeSink
         .add(DisplayData.item("directory", getDirectory()))
         .add(DisplayData.item("rotation", getRotation()))
         .add(DisplayData.item("deduplication", getDeduplication()))
-        .add(DisplayData.item("shards", getShards()));
+        .add(DisplayData.item("shards", getShards()))
+        .add(DisplayData.item("maxRowsPerFile", getMaxRowsPerFile()));
   }
 
   // ---------------------------------------------------------------------------------------------
 
-  /** The partition of a row: dataset, declared columns and the commit hour, as a bare LakeRow. */
-  static final class PartitionOf implements SerializableFunction<LakeRow, LakeRow> {
-    @Override
-    public LakeRow apply(LakeRow row) {
-      long hour = Math.floorDiv(row.getCommitTimeMillis(), 3_600_000L) * 3_600_000L;
-      return LakeRow.newBuilder()
-          .setDataset(row.getDataset())
-          .addAllSchema(row.getSchemaList())
-          .setCommitTimeMillis(hour)
-          .build();
+  /**
+   * Keys each row by the file it goes to: dataset, schema version, commit hour and shard. The
+   * shard is a hash of the row's bytes, so a row keeps its shard wherever it is keyed.
+   */
+  static final class KeyByFileFn extends DoFn<LakeRow, KV<String, LakeRow>> {
+    private final int shards;
+
+    KeyByFileFn(int shards) {
+      this.shards = shards;
     }
+
+    @ProcessElement
+    public void process(@Element LakeRow row, OutputReceiver<KV<String, LakeRow>> out) {
+      int shard = shards == 1 ? 0 : Math.floorMod(Arrays.hashCode(row.toByteArray()), shards);
+      out.output(KV.of(fileKey(row, shard), row));
+    }
+  }
+
+  /** {@code <partition path>/part-<schema version>}, then the shard: what one writer key writes. */
+  static String fileKey(LakeRow row, int shard) {
+    return partitionPath(row.getDataset(), row.getCommitTimeMillis())
+        + "/part-"
+        + schemaVersion(row.getSchemaList())
+        + "\n"
+        + shard;
+  }
+
+  private static String schemaVersion(List<ColumnSchema> columns) {
+    return columns.isEmpty() ? "0000000000000000" : Values.fingerprint(columns);
   }
 
   /** The Hive-style directory of a partition: {@code table=<dataset>/dt=<date>/hr=<hour>}. */
@@ -433,62 +466,147 @@ public abstract class LakeSink
   }
 
   /**
-   * File names without ':' (Hadoop-based readers reject it): {@code
-   * <partition>/part-<schema version>-<run>-<pane>-<shard>-of-<n>.parquet}.
+   * Gathers the rows of one file key (partition, schema version, shard) in state and writes them
+   * as one Parquet file when the rotation time has passed since the first row (a processing-time
+   * timer), when the file is full, or when the input ends (window expiration). State and timer
+   * are the runner's own, so the same code rotates on every runner, bounded or unbounded, with no
+   * trigger and no further GroupByKey.
+   *
+   * <p>The name is {@code <partition>/part-<schema version>-<run>-<shard>-<sequence>.parquet},
+   * the sequence counted in the key's state. A write that fails is retried with the state it had,
+   * so it writes the same rows under the same name again; the file is first written under a
+   * hidden temporary name ({@code .part-...parquet.<random>.tmp}, ignored by Parquet readers) and
+   * then renamed, so readers never see a partial file.
    */
-  static final class NamingFor implements SerializableFunction<LakeRow, FileIO.Write.FileNaming> {
+  static final class WriteFilesFn extends DoFn<KV<String, LakeRow>, String> {
+    private final String directory;
     private final String run;
+    private final Duration rotation;
+    private final int maxRows;
+    private final Counter files = Metrics.counter(METRICS_NAMESPACE, "files");
+    private final Counter written = Metrics.counter(METRICS_NAMESPACE, "rows");
 
-    NamingFor(String run) {
+    @StateId("rows")
+    private final StateSpec<BagState<LakeRow>> rowsSpec = StateSpecs.bag(MessageCoder.of(LakeRow.class));
+
+    @StateId("count")
+    private final StateSpec<ValueState<Integer>> countSpec = StateSpecs.value(VarIntCoder.of());
+
+    @StateId("sequence")
+    private final StateSpec<ValueState<Long>> sequenceSpec = StateSpecs.value(VarLongCoder.of());
+
+    @TimerId("rotate")
+    private final TimerSpec rotateSpec = TimerSpecs.timer(TimeDomain.PROCESSING_TIME);
+
+    WriteFilesFn(String directory, String run, Duration rotation, int maxRows) {
+      this.directory = directory;
       this.run = run;
+      this.rotation = rotation;
+      this.maxRows = maxRows;
     }
 
-    @Override
-    public FileIO.Write.FileNaming apply(LakeRow partition) {
-      String version =
-          partition.getSchemaCount() == 0
-              ? "0000000000000000"
-              : Values.fingerprint(partition.getSchemaList());
-      String prefix =
-          partitionPath(partition.getDataset(), partition.getCommitTimeMillis()) + "/part-" + version + "-" + run;
-      return (window, pane, numShards, shardIndex, compression) ->
+    @ProcessElement
+    public void process(
+        @Element KV<String, LakeRow> element,
+        @StateId("rows") BagState<LakeRow> rows,
+        @StateId("count") ValueState<Integer> count,
+        @StateId("sequence") ValueState<Long> sequence,
+        @TimerId("rotate") Timer rotate,
+        OutputReceiver<String> out)
+        throws IOException {
+      rows.add(element.getValue());
+      Integer before = count.read();
+      int n = before == null ? 1 : before + 1;
+      if (n == 1) {
+        rotate.offset(rotation).setRelative();
+      }
+      if (n >= maxRows) {
+        flush(element.getKey(), rows, count, sequence, out);
+        rotate.clear();
+      } else {
+        count.write(n);
+      }
+    }
+
+    @OnTimer("rotate")
+    public void onRotate(
+        @Key String key,
+        @StateId("rows") BagState<LakeRow> rows,
+        @StateId("count") ValueState<Integer> count,
+        @StateId("sequence") ValueState<Long> sequence,
+        OutputReceiver<String> out)
+        throws IOException {
+      flush(key, rows, count, sequence, out);
+    }
+
+    @OnWindowExpiration
+    public void onExpiration(
+        @Key String key,
+        @StateId("rows") BagState<LakeRow> rows,
+        @StateId("count") ValueState<Integer> count,
+        @StateId("sequence") ValueState<Long> sequence,
+        OutputReceiver<String> out)
+        throws IOException {
+      flush(key, rows, count, sequence, out);
+    }
+
+    private void flush(
+        String key,
+        BagState<LakeRow> rows,
+        ValueState<Integer> count,
+        ValueState<Long> sequence,
+        OutputReceiver<String> out)
+        throws IOException {
+      Iterable<LakeRow> batch = rows.read();
+      java.util.Iterator<LakeRow> it = batch.iterator();
+      if (!it.hasNext()) {
+        count.clear();
+        return;
+      }
+      LakeRow first = it.next();
+      Long last = sequence.read();
+      long next = last == null ? 0 : last + 1;
+      int newline = key.lastIndexOf('\n');
+      String name =
           String.format(
-              Locale.ROOT, "%s-%d-%05d-of-%05d.parquet", prefix, pane.getIndex(), shardIndex, numShards);
-    }
-  }
-
-  static final class SinkFor implements SerializableFunction<LakeRow, FileIO.Sink<LakeRow>> {
-    @Override
-    public FileIO.Sink<LakeRow> apply(LakeRow partition) {
-      return new RowSink(avroSchema(partition.getDataset(), partition.getSchemaList()).toString());
-    }
-  }
-
-  /** Writes LakeRows as Avro records through ParquetIO's sink. */
-  static final class RowSink implements FileIO.Sink<LakeRow> {
-    private final String schemaJson;
-    private final ParquetIO.Sink parquet;
-    private transient Schema schema;
-
-    RowSink(String schemaJson) {
-      this.schemaJson = schemaJson;
-      this.parquet = ParquetIO.sink(new Schema.Parser().parse(schemaJson));
+              Locale.ROOT,
+              "%s-%s-%s-%06d.parquet",
+              key.substring(0, newline),
+              run,
+              key.substring(newline + 1),
+              next);
+      written.inc(writeFile(name, first, batch));
+      files.inc();
+      sequence.write(next);
+      rows.clear();
+      count.clear();
+      out.output(name);
     }
 
-    @Override
-    public void open(WritableByteChannel channel) throws IOException {
-      schema = new Schema.Parser().parse(schemaJson);
-      parquet.open(channel);
-    }
-
-    @Override
-    public void write(LakeRow row) throws IOException {
-      parquet.write(toRecord(schema, row));
-    }
-
-    @Override
-    public void flush() throws IOException {
-      parquet.flush();
+    /** Writes the rows (all of {@code first}'s schema) to {@code name} under the directory. */
+    private long writeFile(String name, LakeRow first, Iterable<LakeRow> rows) throws IOException {
+      ResourceId dir = FileSystems.matchNewResource(directory, true);
+      String[] parts = name.split("/");
+      for (int i = 0; i < parts.length - 1; i++) {
+        dir = dir.resolve(parts[i], StandardResolveOptions.RESOLVE_DIRECTORY);
+      }
+      String file = parts[parts.length - 1];
+      ResourceId target = dir.resolve(file, StandardResolveOptions.RESOLVE_FILE);
+      ResourceId temp =
+          dir.resolve("." + file + "." + UUID.randomUUID() + ".tmp", StandardResolveOptions.RESOLVE_FILE);
+      Schema schema = avroSchema(first.getDataset(), first.getSchemaList());
+      ParquetIO.Sink parquet = ParquetIO.sink(schema);
+      long n = 0;
+      try (WritableByteChannel channel = FileSystems.create(temp, "application/octet-stream")) {
+        parquet.open(channel);
+        for (LakeRow row : rows) {
+          parquet.write(toRecord(schema, row));
+          n++;
+        }
+        parquet.flush();
+      }
+      FileSystems.rename(List.of(temp), List.of(target));
+      return n;
     }
   }
 

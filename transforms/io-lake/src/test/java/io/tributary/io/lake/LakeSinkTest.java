@@ -41,7 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 @BeamTest
 class LakeSinkTest {
-  private static final long BASE = java.time.Instant.parse("2024-03-01T21:50:00Z").toEpochMilli();
+  static final long BASE = java.time.Instant.parse("2024-03-01T21:50:00Z").toEpochMilli();
 
   /** Every record of every Parquet file under dir, keyed by its path relative to dir. */
   static Map<String, List<GenericRecord>> readAll(Path dir) throws IOException {
@@ -195,7 +195,7 @@ class LakeSinkTest {
   }
 
   /** Ids of the rows in the files under dir, sorted, with repeats. */
-  private static List<String> ids(Path dir) throws IOException {
+  static List<String> ids(Path dir) throws IOException {
     List<String> ids = new ArrayList<>();
     readAll(dir).values().forEach(records -> records.forEach(r -> ids.add(r.get("id") + "/" + r.get("email"))));
     ids.sort(null);
@@ -307,5 +307,28 @@ class LakeSinkTest {
         .apply(LakeSink.write(dir.toString()).withDeduplication(Duration.ZERO));
     p.run().waitUntilFinish();
     assertThat(ids(dir), is(List.of("1/a@x.org", "1/a@x.org")));
+  }
+
+  /** Rows of one partition per file written, by file name, in name (sequence) order. */
+  static List<Integer> rowsPerFile(Path dir) throws IOException {
+    return new ArrayList<>(readAll(dir).values()).stream().map(List::size).collect(Collectors.toList());
+  }
+
+  /** A partition that gathers more rows than a file may hold is written in several files. */
+  @Test
+  void fullFilesAreWrittenBeforeTheRotation(TestPipeline p, @TempDir Path dir) throws Exception {
+    ChangeEvent create = Fixtures.change("doc/postgresql/customers-create.schemas.json");
+    List<TimestampedValue<LakeRow>> input = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      LakeRow row = CdcRouting.lakeRow(customer(create, i, "f@x.org", BASE + i, ChangeEvent.Op.CREATE), "customers");
+      input.add(TimestampedValue.of(row, new Instant(BASE + i)));
+    }
+    p.apply(Create.timestamped(input).withCoder(ProtoCoder.of(LakeRow.class)))
+        .apply(LakeSink.write(dir.toString()).withMaxRowsPerFile(2).withRotation(Duration.standardHours(1)));
+    p.run().waitUntilFinish();
+    assertThat(ids(dir), is(List.of("0/f@x.org", "1/f@x.org", "2/f@x.org", "3/f@x.org", "4/f@x.org")));
+    List<Integer> sizes = rowsPerFile(dir);
+    sizes.sort(null);
+    assertThat(sizes, contains(1, 2, 2));
   }
 }
