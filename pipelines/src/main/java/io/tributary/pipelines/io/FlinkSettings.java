@@ -1,5 +1,6 @@
 package io.tributary.pipelines.io;
 
+import java.nio.file.Path;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.flink.configuration.DeploymentOptions;
@@ -18,24 +19,55 @@ final class FlinkSettings {
    */
   static final long FINISHED_SOURCE_IDLE_MS = 10_000;
 
+  /**
+   * Where an embedded Flink keeps its checkpoints unless told otherwise. Flink's own default for an
+   * embedded cluster keeps them in the JobManager's memory, which fails any checkpoint whose
+   * operator state exceeds 5 MB (a backlog read while a checkpoint is taken is enough), and a
+   * failed checkpoint fails the job.
+   */
+  static final Path EMBEDDED_CHECKPOINTS =
+      Path.of(System.getProperty("java.io.tmpdir"), "tributary-flink-checkpoints");
+
   private FlinkSettings() {}
 
   /**
    * With checkpointing and {@code --shutdownSourcesAfterIdleMs} unset, Beam keeps finished
    * sources alive forever, so a job on bounded input never ends: they now shut down after {@link
-   * #FINISHED_SOURCE_IDLE_MS}. A program that Flink's client or REST API runs detached is
+   * #FINISHED_SOURCE_IDLE_MS}. An embedded Flink that checkpoints, with no state backend chosen,
+   * keeps its checkpoints in files under {@link #EMBEDDED_CHECKPOINTS} ({@code
+   * --stateBackend=filesystem}); a cluster's checkpoints follow the cluster's configuration. A program that Flink's client or REST API runs detached is
    * submitted with {@code --attachedMode=false}, whatever the option says: an attached
    * submission there fails once the job is submitted.
    */
   static void apply(PipelineOptions options) {
     FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
     Long interval = flink.getCheckpointingInterval();
-    if (interval != null && interval > 0 && flink.getShutdownSourcesAfterIdleMs() < 0) {
+    boolean checkpointing = interval != null && interval > 0;
+    if (checkpointing && flink.getShutdownSourcesAfterIdleMs() < 0) {
       flink.setShutdownSourcesAfterIdleMs(FINISHED_SOURCE_IDLE_MS);
+    }
+    if (checkpointing
+        && flink.getStateBackend() == null
+        && flink.getStateBackendFactory() == null
+        && runsEmbedded(flink)) {
+      flink.setStateBackend("filesystem");
+      flink.setStateBackendStoragePath(EMBEDDED_CHECKPOINTS.toUri().toString());
     }
     if (flink.getAttachedMode() && submittedDetached(flink)) {
       flink.setAttachedMode(false);
     }
+  }
+
+  /** Whether the job runs in a Flink cluster embedded in this JVM (not a cluster's own config). */
+  static boolean runsEmbedded(FlinkPipelineOptions options) {
+    String master = options.getFlinkMaster();
+    if ("[local]".equals(master)) {
+      return true;
+    }
+    if (master != null && !master.equals("[auto]")) {
+      return false;
+    }
+    return StreamExecutionEnvironment.getExecutionEnvironment() instanceof LocalStreamEnvironment;
   }
 
   /**

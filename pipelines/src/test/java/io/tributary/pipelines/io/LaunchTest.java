@@ -2,6 +2,7 @@ package io.tributary.pipelines.io;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tributary.pipelines.fraud.FraudPipeline;
@@ -33,6 +34,31 @@ class LaunchTest {
     Launch.prepare(plain);
     assertEquals(-1L, plain.getShutdownSourcesAfterIdleMs(), "without checkpointing Beam's default stays");
     assertTrue(plain.getAttachedMode(), "outside Flink's client a submission stays attached");
+  }
+
+  @Test
+  void anEmbeddedFlinkThatCheckpointsKeepsCheckpointsInFiles() {
+    FlinkPipelineOptions embedded = flink("--flinkMaster=[local]", "--checkpointingInterval=1000");
+    Launch.prepare(embedded);
+    assertEquals("filesystem", embedded.getStateBackend());
+    assertEquals(FlinkSettings.EMBEDDED_CHECKPOINTS.toUri().toString(), embedded.getStateBackendStoragePath());
+
+    FlinkPipelineOptions auto = flink("--checkpointingInterval=1000");
+    Launch.prepare(auto);
+    assertEquals("filesystem", auto.getStateBackend(), "[auto] outside a cluster's client runs embedded");
+
+    FlinkPipelineOptions chosen =
+        flink("--flinkMaster=[local]", "--checkpointingInterval=1000", "--stateBackend=rocksdb", "--stateBackendStoragePath=file:///x");
+    Launch.prepare(chosen);
+    assertEquals("rocksdb", chosen.getStateBackend(), "a backend the user chose stays");
+
+    FlinkPipelineOptions cluster = flink("--flinkMaster=localhost:8081", "--checkpointingInterval=1000");
+    Launch.prepare(cluster);
+    assertNull(cluster.getStateBackend(), "a cluster's configuration decides");
+
+    FlinkPipelineOptions plain = flink("--flinkMaster=[local]");
+    Launch.prepare(plain);
+    assertNull(plain.getStateBackend(), "without checkpointing there is nothing to store");
   }
 
   @Test
