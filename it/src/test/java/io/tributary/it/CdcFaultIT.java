@@ -156,13 +156,9 @@ class CdcFaultIT {
   private static String counts(PipelineProcess p, Workload w) throws IOException {
     long lakeRows = 0;
     long parquetFiles = 0;
-    try (var files = Files.walk(p.lake)) {
-      for (Path f : (Iterable<Path>) files.filter(x -> x.toString().endsWith(".parquet"))::iterator) {
-        parquetFiles++;
-        lakeRows += CdcPipelineIT.read(f).size();
-      }
-    } catch (java.nio.file.NoSuchFileException e) {
-      // No lake yet.
+    for (Path f : CdcServices.lakeFiles(p.lake)) {
+      parquetFiles++;
+      lakeRows += CdcPipelineIT.read(f).size();
     }
     long cacheKeys;
     try (redis.clients.jedis.Jedis jedis = RedisSinkIT.jedis()) {

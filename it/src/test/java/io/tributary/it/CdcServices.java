@@ -281,16 +281,14 @@ final class CdcServices implements AutoCloseable {
     }
     List<String> actualLake = new ArrayList<>();
     Set<String> added = new TreeSet<>();
-    try (Stream<Path> files = Files.walk(lake)) {
-      for (Path f : (Iterable<Path>) files.filter(p -> p.toString().endsWith(".parquet") && !p.toString().contains("/."))::iterator) {
-        String dataset = f.getParent().getParent().getParent().getFileName().toString().replace("table=", "");
-        for (GenericRecord r : CdcPipelineIT.read(f)) {
-          Object key = dataset.startsWith("features_") ? r.get("entity_id") : dataset.equals("stock") ? r.get("sku") : r.get("id");
-          actualLake.add(dataset + " " + r.get("_op") + " " + key);
-          for (String column : List.of("coupon", "email")) {
-            if (r.getSchema().getField(column) != null && r.get(column) != null) {
-              added.add(dataset + " " + key + " " + column + "=" + r.get(column));
-            }
+    for (Path f : lakeFiles(lake)) {
+      String dataset = f.getParent().getParent().getParent().getFileName().toString().replace("table=", "");
+      for (GenericRecord r : CdcPipelineIT.read(f)) {
+        Object key = dataset.startsWith("features_") ? r.get("entity_id") : dataset.equals("stock") ? r.get("sku") : r.get("id");
+        actualLake.add(dataset + " " + r.get("_op") + " " + key);
+        for (String column : List.of("coupon", "email")) {
+          if (r.getSchema().getField(column) != null && r.get(column) != null) {
+            added.add(dataset + " " + key + " " + column + "=" + r.get(column));
           }
         }
       }
@@ -404,6 +402,38 @@ final class CdcServices implements AutoCloseable {
 
   private static long sum(Collection<Long> values) {
     return values.stream().mapToLong(Long::longValue).sum();
+  }
+
+  /**
+   * The Parquet files of a lake, sorted; hidden files (a file being written) are left out. A
+   * running pipeline renames and removes its temporary files while this walks the tree, so an
+   * entry that vanishes is skipped; a missing lake has no files.
+   */
+  static List<Path> lakeFiles(Path lake) throws IOException {
+    List<Path> found = new ArrayList<>();
+    if (!Files.exists(lake)) {
+      return found;
+    }
+    Files.walkFileTree(lake, new java.nio.file.SimpleFileVisitor<>() {
+      @Override
+      public java.nio.file.FileVisitResult visitFile(Path file, java.nio.file.attribute.BasicFileAttributes attrs) {
+        String name = file.getFileName().toString();
+        if (attrs.isRegularFile() && name.endsWith(".parquet") && !name.startsWith(".")) {
+          found.add(file);
+        }
+        return java.nio.file.FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public java.nio.file.FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+        if (e instanceof NoSuchFileException) {
+          return java.nio.file.FileVisitResult.CONTINUE;
+        }
+        throw e;
+      }
+    });
+    java.util.Collections.sort(found);
+    return found;
   }
 
   static List<String> deadLetters(Path dead) throws IOException {
