@@ -39,16 +39,23 @@ import redis.clients.jedis.JedisPubSub;
  * sustained rate is the rows made visible over the time between the first commit and the last
  * row made visible. Each runner gets its own table, worker and pipeline.
  *
- * <pre>{@code it/bin/benchmark cdc [--rate=2000] [--seconds=30] [--batch=20] [--runners=direct,flink] [--<pipeline option>=value ...]}</pre>
+ * <pre>{@code it/bin/benchmark cdc [--rate=2000] [--seconds=30] [--batch=20] [--runners=direct,flink] [--snapshotRows=0] [--debezium.<property>=value ...] [--<pipeline option>=value ...]}</pre>
  *
- * <p>Further {@code --name=value} arguments go to the pipeline (e.g. Flink's {@code
- * --maxBundleTimeMills}).
+ * <p>With {@code --snapshotRows=N} the table holds N rows before the capture starts, and the
+ * connector snapshots them first ({@code snapshot.mode=initial}): the benchmark prints how long
+ * the runner takes to make them all visible, from the first to the last, and the rows per second
+ * (the apply rate of an initial load, where the pipeline, not the offered rate, is the limit).
+ *
+ * <p>Arguments {@code --debezium.<property>=value} set a property of the Debezium connector (e.g.
+ * {@code --debezium.poll.interval.ms=50}); further {@code --name=value} arguments go to the
+ * pipeline (e.g. Flink's {@code --maxBundleTimeMills}).
  */
 public final class CdcBenchmark {
   private CdcBenchmark() {}
 
   public static void main(String[] args) throws Exception {
     Map<String, String> a = new java.util.HashMap<>();
+    Map<String, String> debezium = new java.util.LinkedHashMap<>();
     List<String> pipelineArgs = new ArrayList<>();
     for (String arg : args) {
       int eq = arg.indexOf('=');
@@ -57,8 +64,10 @@ public final class CdcBenchmark {
         throw new IllegalArgumentException("bad argument " + arg + "; use --rate=N --seconds=N --batch=N --runners=direct,flink"
             + " and pipeline options as --name=value");
       }
-      if (List.of("rate", "seconds", "batch", "runners").contains(key)) {
+      if (List.of("rate", "seconds", "batch", "runners", "snapshotRows").contains(key)) {
         a.put(key, arg.substring(eq + 1));
+      } else if (key.startsWith("debezium.")) {
+        debezium.put(key.substring("debezium.".length()), arg.substring(eq + 1));
       } else {
         pipelineArgs.add(arg);
       }
@@ -66,27 +75,41 @@ public final class CdcBenchmark {
     int rate = Integer.parseInt(a.getOrDefault("rate", "2000"));
     int seconds = Integer.parseInt(a.getOrDefault("seconds", "30"));
     int batch = Integer.parseInt(a.getOrDefault("batch", "20"));
+    long snapshotRows = Long.parseLong(a.getOrDefault("snapshotRows", "0"));
     // Flink last: its in-process job runs until this JVM exits.
     List<String> runners = Arrays.asList(a.getOrDefault("runners", "direct,flink").split(","));
-    System.out.printf(Locale.ROOT, "cdc benchmark: offered %,d changes/s for %d s in transactions of %d rows, %d cores; pipeline options %s%n",
-        rate, seconds, batch, Runtime.getRuntime().availableProcessors(), pipelineArgs);
+    System.out.printf(Locale.ROOT, "cdc benchmark: offered %,d changes/s for %d s in transactions of %d rows, %d cores; connector %s; pipeline options %s%n",
+        rate, seconds, batch, Runtime.getRuntime().availableProcessors(), debezium, pipelineArgs);
     System.out.println("| runner | offered changes/s | visible | sustained changes/s | p50 ms | p90 ms | p99 ms | max ms |");
     System.out.println("|---|---|---|---|---|---|---|---|");
     for (String runner : runners) {
-      System.out.println(run(runner.trim(), rate, seconds, batch, pipelineArgs));
+      System.out.println(run(runner.trim(), rate, seconds, batch, snapshotRows, debezium, pipelineArgs));
     }
     System.exit(0);
   }
 
-  private static String run(String runner, int rate, int seconds, int batch, List<String> pipelineArgs) throws Exception {
+  private static String run(
+      String runner,
+      int rate,
+      int seconds,
+      int batch,
+      long snapshotRows,
+      Map<String, String> debezium,
+      List<String> pipelineArgs)
+      throws Exception {
     String id = "bench" + UUID.randomUUID().toString().replace("-", "").substring(0, 8);
     Services.createPostgresDatabase(id);
     try (Connection db = DriverManager.getConnection(Services.postgresJdbcUrl(id), Services.postgresUser(), Services.postgresPassword())) {
       try (Statement s = db.createStatement()) {
         s.execute("CREATE TABLE items (id BIGINT PRIMARY KEY, v BIGINT NOT NULL)");
+        if (snapshotRows > 0) {
+          s.execute("INSERT INTO items SELECT g, g * 7 FROM generate_series(" + SNAPSHOT_IDS + "::bigint, "
+              + (SNAPSHOT_IDS + snapshotRows - 1) + ") g");
+        }
       }
       Map<String, String> connector = Connectors.postgres(id, id, id, id, "public.items");
-      connector.put("snapshot.mode", "no_data");
+      connector.put("snapshot.mode", snapshotRows > 0 ? "initial" : "no_data");
+      connector.putAll(debezium);
       Capture capture = Capture.start(id, connector);
       Path dir = Files.createTempDirectory(id);
       Path rules = dir.resolve("rules.yaml");
@@ -97,6 +120,9 @@ public final class CdcBenchmark {
       Thread listener = listen(keyPrefix, visibleNanos);
       Runnable stop = start(runner, id, rules, dir, pipelineArgs);
       try {
+        if (snapshotRows > 0) {
+          System.out.println(snapshot(runner, snapshotRows, visibleNanos));
+        }
         // Let the pipeline reach the topic: one row first, until it is visible.
         long warmup = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
         insert(db, List.of(0L));
@@ -153,6 +179,38 @@ public final class CdcBenchmark {
         Connectors.dropPostgresSlot(id);
       }
     }
+  }
+
+  /** Ids of the snapshot's rows start here, apart from the workload's. */
+  private static final long SNAPSHOT_IDS = 1_000_000_000L;
+
+  /** Waits until every snapshot row is visible; the time from the first to the last, and the rate. */
+  private static String snapshot(String runner, long rows, Map<Long, Long> visibleNanos) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(Math.max(300, rows / 50));
+    long seen = 0;
+    long reported = System.nanoTime();
+    while (System.nanoTime() < deadline) {
+      seen = visibleNanos.keySet().stream().filter(k -> k >= SNAPSHOT_IDS).count();
+      if (seen >= rows) {
+        break;
+      }
+      if (System.nanoTime() - reported > TimeUnit.SECONDS.toNanos(15)) {
+        System.out.printf(Locale.ROOT, "%s: snapshot rows visible %,d of %,d%n", runner, seen, rows);
+        reported = System.nanoTime();
+      }
+      Thread.sleep(200);
+    }
+    long first = Long.MAX_VALUE;
+    long last = Long.MIN_VALUE;
+    for (Map.Entry<Long, Long> e : visibleNanos.entrySet()) {
+      if (e.getKey() >= SNAPSHOT_IDS) {
+        first = Math.min(first, e.getValue());
+        last = Math.max(last, e.getValue());
+      }
+    }
+    double secondsTaken = (last - first) / 1e9;
+    return String.format(Locale.ROOT, "%s: snapshot of %,d rows: %,d visible, first to last %.1f s, %,.0f rows/s",
+        runner, rows, seen, secondsTaken, seen / Math.max(secondsTaken, 1e-9));
   }
 
   private static String ms(long[] sorted, double q) {
