@@ -55,7 +55,7 @@ public final class Dashboards {
     try (DashboardServer server = serve(options, board, meter, result)) {
       System.out.println("Tributary " + title + " dashboard: " + server.url() + board.name());
       System.out.flush();
-      io.tributary.pipelines.io.Launch.prepare(pipeline.getOptions());
+      io.tributary.pipelines.io.Launch.prepare(pipeline);
       result.set(pipeline.run());
       result.get().waitUntilFinish();
       finished.accept(result.get());

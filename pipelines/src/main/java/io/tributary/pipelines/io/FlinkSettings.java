@@ -1,6 +1,16 @@
 package io.tributary.pipelines.io;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.util.Comparator;
+import java.util.Optional;
+import java.util.stream.Stream;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.flink.configuration.DeploymentOptions;
@@ -28,22 +38,35 @@ final class FlinkSettings {
   static final Path EMBEDDED_CHECKPOINTS =
       Path.of(System.getProperty("java.io.tmpdir"), "tributary-flink-checkpoints");
 
+  /** {@code --savepointPath=latest}: the newest checkpoint or savepoint under the storage path. */
+  static final String LATEST = "latest";
+
   private FlinkSettings() {}
 
   /**
    * With checkpointing and {@code --shutdownSourcesAfterIdleMs} unset, Beam keeps finished
-   * sources alive forever, so a job on bounded input never ends: they now shut down after {@link
-   * #FINISHED_SOURCE_IDLE_MS}. An embedded Flink that checkpoints, with no state backend chosen,
+   * sources alive forever, so a job on bounded input never ends: in a job whose input is all
+   * bounded they now shut down after {@link #FINISHED_SOURCE_IDLE_MS}. A job with unbounded input
+   * keeps Beam's default: there a finished bounded source (e.g. the {@code Create} that starts a
+   * periodic topic listing) finishes the splittable step it feeds, whose finish fires that step's
+   * processing-time timers, and an unbounded step sets them again at once: it spins forever and
+   * holds back every checkpoint. An embedded Flink that checkpoints, with no state backend chosen,
    * keeps its checkpoints in files under {@link #EMBEDDED_CHECKPOINTS} ({@code
    * --stateBackend=filesystem}); a cluster's checkpoints follow the cluster's configuration. A program that Flink's client or REST API runs detached is
    * submitted with {@code --attachedMode=false}, whatever the option says: an attached
    * submission there fails once the job is submitted.
+   *
+   * <p>Restoring: {@code --savepointPath=latest} resolves to the newest complete checkpoint (or
+   * savepoint) under {@code --stateBackendStoragePath} (required with it: a directory of this
+   * pipeline's own), or to none on a first start; it also retains the job's checkpoints when the
+   * job is cancelled, so that a stopped pipeline resumes too. Beam applies {@code
+   * --savepointPath} only when it submits to a cluster; an embedded Flink is given it through its
+   * configuration ({@code execution.savepoint.path} in a configuration directory of its own).
    */
-  static void apply(PipelineOptions options) {
+  static void apply(PipelineOptions options, boolean unbounded) {
     FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
-    Long interval = flink.getCheckpointingInterval();
-    boolean checkpointing = interval != null && interval > 0;
-    if (checkpointing && flink.getShutdownSourcesAfterIdleMs() < 0) {
+    boolean checkpointing = checkpointing(options);
+    if (checkpointing && !unbounded && flink.getShutdownSourcesAfterIdleMs() < 0) {
       flink.setShutdownSourcesAfterIdleMs(FINISHED_SOURCE_IDLE_MS);
     }
     if (checkpointing
@@ -51,11 +74,108 @@ final class FlinkSettings {
         && flink.getStateBackendFactory() == null
         && runsEmbedded(flink)) {
       flink.setStateBackend("filesystem");
-      flink.setStateBackendStoragePath(EMBEDDED_CHECKPOINTS.toUri().toString());
+      if (flink.getStateBackendStoragePath() == null) {
+        flink.setStateBackendStoragePath(EMBEDDED_CHECKPOINTS.toUri().toString());
+      }
     }
     if (flink.getAttachedMode() && submittedDetached(flink)) {
       flink.setAttachedMode(false);
     }
+    if (LATEST.equals(flink.getSavepointPath())) {
+      flink.setRetainExternalizedCheckpointsOnCancellation(true);
+      Optional<Path> latest = latestCheckpoint(storage(flink));
+      flink.setSavepointPath(latest.map(Path::toString).orElse(null));
+      System.out.println(
+          latest
+              .map(p -> "Restoring the job's state from " + p)
+              .orElse("No checkpoint under " + flink.getStateBackendStoragePath() + " yet: the job starts afresh"));
+    }
+    if (flink.getSavepointPath() != null && runsEmbedded(flink)) {
+      flink.setFlinkConfDir(restoringConfiguration(flink).toString());
+    }
+  }
+
+  /** The local directory of {@code --stateBackendStoragePath}, which {@code latest} needs. */
+  private static Path storage(FlinkPipelineOptions flink) {
+    String path = flink.getStateBackendStoragePath();
+    if (path == null || path.isBlank()) {
+      throw new IllegalArgumentException(
+          "--savepointPath=latest needs --stateBackendStoragePath: the directory where this"
+              + " pipeline's checkpoints are kept (one of its own, so that no other job's"
+              + " checkpoint is taken for its latest)");
+    }
+    URI uri = URI.create(path.replace('\\', '/'));
+    if (uri.getScheme() == null) {
+      return Path.of(path);
+    }
+    if (!uri.getScheme().equals("file")) {
+      throw new IllegalArgumentException(
+          "--savepointPath=latest reads --stateBackendStoragePath on this machine, which '"
+              + path
+              + "' is not; give the checkpoint's path with --savepointPath");
+    }
+    return Path.of(uri);
+  }
+
+  /**
+   * The newest checkpoint or savepoint directory (one holding a {@code _metadata} file: Flink
+   * writes it last, so a checkpoint cut short by a crash has none) under {@code storage}: {@code
+   * <storage>/<job id>/chk-<n>} or {@code <storage>/savepoint-...}.
+   */
+  static Optional<Path> latestCheckpoint(Path storage) {
+    if (!Files.isDirectory(storage)) {
+      return Optional.empty();
+    }
+    try (Stream<Path> found = Files.find(storage, 3, (p, a) -> a.isRegularFile() && p.endsWith("_metadata"))) {
+      return found
+          .max(Comparator.comparing(FlinkSettings::modified).thenComparing(Path::toString))
+          .map(Path::getParent);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list the checkpoints under " + storage, e);
+    }
+  }
+
+  private static FileTime modified(Path file) {
+    try {
+      return Files.getLastModifiedTime(file);
+    } catch (IOException e) {
+      return FileTime.fromMillis(0);
+    }
+  }
+
+  /**
+   * A copy of the job's Flink configuration directory ({@code --flinkConfDir}, else {@code
+   * FLINK_CONF_DIR}, else none) that also says where to restore from.
+   */
+  private static Path restoringConfiguration(FlinkPipelineOptions flink) {
+    try {
+      Path dir = Files.createTempDirectory("tributary-flink-conf");
+      dir.toFile().deleteOnExit();
+      String base = flink.getFlinkConfDir() != null ? flink.getFlinkConfDir() : System.getenv("FLINK_CONF_DIR");
+      if (base != null && Files.isDirectory(Path.of(base))) {
+        try (Stream<Path> files = Files.list(Path.of(base))) {
+          for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+            Files.copy(f, dir.resolve(f.getFileName()));
+            dir.resolve(f.getFileName()).toFile().deleteOnExit();
+          }
+        }
+      }
+      Path conf = Files.exists(dir.resolve("config.yaml")) ? dir.resolve("config.yaml") : dir.resolve("flink-conf.yaml");
+      String lines =
+          "\nexecution.savepoint.path: " + flink.getSavepointPath()
+              + "\nexecution.savepoint.ignore-unclaimed-state: " + flink.getAllowNonRestoredState() + "\n";
+      Files.writeString(conf, lines, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+      conf.toFile().deleteOnExit();
+      return dir;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the embedded Flink's configuration", e);
+    }
+  }
+
+  /** Whether the job checkpoints ({@code --checkpointingInterval} above 0). */
+  static boolean checkpointing(PipelineOptions options) {
+    Long interval = options.as(FlinkPipelineOptions.class).getCheckpointingInterval();
+    return interval != null && interval > 0;
   }
 
   /** Whether the job runs in a Flink cluster embedded in this JVM (not a cluster's own config). */

@@ -39,7 +39,7 @@ public final class Launch {
 
   /** Runs the pipeline; see the class comment. */
   public static PipelineResult run(Pipeline pipeline, Consumer<PipelineResult> summary) {
-    prepare(pipeline.getOptions());
+    prepare(pipeline);
     checkRunnerSupports(pipeline);
     PipelineResult result = pipeline.run();
     String name = result.getClass().getName();
@@ -67,10 +67,18 @@ public final class Launch {
     return result;
   }
 
-  /** Adjusts the options for their runner before the pipeline runs; see the class comment. */
+  /** Adjusts the pipeline's options for its runner before it runs; see the class comment. */
+  public static void prepare(Pipeline pipeline) {
+    PipelineOptions options = pipeline.getOptions();
+    if (isFlink(options)) {
+      FlinkSettings.apply(options, hasUnboundedInput(pipeline));
+    }
+  }
+
+  /** As {@link #prepare(Pipeline)}, for a pipeline of bounded input only. */
   public static void prepare(PipelineOptions options) {
     if (isFlink(options)) {
-      FlinkSettings.apply(options);
+      FlinkSettings.apply(options, false);
     }
   }
 

@@ -30,6 +30,13 @@ class LaunchTest {
     Launch.prepare(chosen);
     assertEquals(250L, chosen.getShutdownSourcesAfterIdleMs(), "a value the user set stays");
 
+    FlinkPipelineOptions streaming = flink("--checkpointingInterval=1000");
+    org.apache.beam.sdk.Pipeline unbounded = org.apache.beam.sdk.Pipeline.create(streaming);
+    unbounded.apply(org.apache.beam.sdk.io.GenerateSequence.from(0));
+    Launch.prepare(unbounded);
+    assertEquals(-1L, streaming.getShutdownSourcesAfterIdleMs(),
+        "with unbounded input no source shuts down (a finished one would stall the checkpoints)");
+
     FlinkPipelineOptions plain = flink();
     Launch.prepare(plain);
     assertEquals(-1L, plain.getShutdownSourcesAfterIdleMs(), "without checkpointing Beam's default stays");
@@ -59,6 +66,43 @@ class LaunchTest {
     FlinkPipelineOptions plain = flink("--flinkMaster=[local]");
     Launch.prepare(plain);
     assertNull(plain.getStateBackend(), "without checkpointing there is nothing to store");
+  }
+
+  /**
+   * {@code --savepointPath=latest}: the newest complete checkpoint of the storage path (a crash
+   * leaves the newest without {@code _metadata}), given to the embedded Flink through its
+   * configuration; none on a first start.
+   */
+  @Test
+  void latestRestoresTheNewestCompleteCheckpoint(@TempDir Path dir) throws Exception {
+    Path storage = dir.resolve("checkpoints");
+    Path older = Files.createDirectories(storage.resolve("job-a/chk-3"));
+    Files.writeString(older.resolve("_metadata"), "m");
+    Path newest = Files.createDirectories(storage.resolve("job-b/chk-4"));
+    Files.writeString(newest.resolve("_metadata"), "m");
+    Files.createDirectories(storage.resolve("job-b/chk-5"));
+    Files.setLastModifiedTime(older.resolve("_metadata"), java.nio.file.attribute.FileTime.fromMillis(1_000));
+    Files.setLastModifiedTime(newest.resolve("_metadata"), java.nio.file.attribute.FileTime.fromMillis(2_000));
+
+    FlinkPipelineOptions restart = flink("--flinkMaster=[local]", "--checkpointingInterval=1000",
+        "--stateBackendStoragePath=" + storage.toUri(), "--savepointPath=latest");
+    Launch.prepare(restart);
+    assertEquals(newest.toString(), restart.getSavepointPath());
+    assertEquals(storage.toUri().toString(), restart.getStateBackendStoragePath(), "the storage path stays");
+    assertTrue(restart.getRetainExternalizedCheckpointsOnCancellation(), "a cancelled job's checkpoints are kept");
+    String conf = Files.readString(Path.of(restart.getFlinkConfDir()).resolve("flink-conf.yaml"));
+    assertTrue(conf.contains("execution.savepoint.path: " + newest), "embedded Flink restores: " + conf);
+
+    FlinkPipelineOptions first = flink("--flinkMaster=[local]", "--checkpointingInterval=1000",
+        "--stateBackendStoragePath=" + dir.resolve("none").toUri(), "--savepointPath=latest");
+    Launch.prepare(first);
+    assertNull(first.getSavepointPath(), "nothing to restore on a first start");
+    assertNull(first.getFlinkConfDir());
+
+    FlinkPipelineOptions shared = flink("--flinkMaster=[local]", "--savepointPath=latest");
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class, () -> Launch.prepare(shared));
+    assertTrue(e.getMessage().contains("--stateBackendStoragePath"), e.getMessage());
   }
 
   @Test
