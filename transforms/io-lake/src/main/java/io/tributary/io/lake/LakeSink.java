@@ -473,8 +473,10 @@ public abstract class LakeSink
    * trigger and no further GroupByKey.
    *
    * <p>The name is {@code <partition>/part-<schema version>-<run>-<shard>-<sequence>.parquet},
-   * the sequence counted in the key's state. A write that fails is retried with the state it had,
-   * so it writes the same rows under the same name again; the file is first written under a
+   * the run (the one that wrote the key's first file) and the sequence kept in the key's state, so
+   * a job restored from a checkpoint names its next file as the crashed job named the file it
+   * wrote after that checkpoint, and replaces it. A write that fails is retried with the state it
+   * had, so it writes the same rows under the same name again; the file is first written under a
    * hidden temporary name ({@code .part-...parquet.<random>.tmp}, ignored by Parquet readers) and
    * then renamed, so readers never see a partial file.
    */
@@ -492,8 +494,10 @@ public abstract class LakeSink
     @StateId("count")
     private final StateSpec<ValueState<Integer>> countSpec = StateSpecs.value(VarIntCoder.of());
 
-    @StateId("sequence")
-    private final StateSpec<ValueState<Long>> sequenceSpec = StateSpecs.value(VarLongCoder.of());
+    /** The run that named the key's first file, and the sequence number of its last file. */
+    @StateId("file")
+    private final StateSpec<ValueState<KV<String, Long>>> fileSpec =
+        StateSpecs.value(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()));
 
     @TimerId("rotate")
     private final TimerSpec rotateSpec = TimerSpecs.timer(TimeDomain.PROCESSING_TIME);
@@ -510,7 +514,7 @@ public abstract class LakeSink
         @Element KV<String, LakeRow> element,
         @StateId("rows") BagState<LakeRow> rows,
         @StateId("count") ValueState<Integer> count,
-        @StateId("sequence") ValueState<Long> sequence,
+        @StateId("file") ValueState<KV<String, Long>> file,
         @TimerId("rotate") Timer rotate,
         OutputReceiver<String> out)
         throws IOException {
@@ -521,7 +525,7 @@ public abstract class LakeSink
         rotate.offset(rotation).setRelative();
       }
       if (n >= maxRows) {
-        flush(element.getKey(), rows, count, sequence, out);
+        flush(element.getKey(), rows, count, file, out);
         rotate.clear();
       } else {
         count.write(n);
@@ -533,10 +537,10 @@ public abstract class LakeSink
         @Key String key,
         @StateId("rows") BagState<LakeRow> rows,
         @StateId("count") ValueState<Integer> count,
-        @StateId("sequence") ValueState<Long> sequence,
+        @StateId("file") ValueState<KV<String, Long>> file,
         OutputReceiver<String> out)
         throws IOException {
-      flush(key, rows, count, sequence, out);
+      flush(key, rows, count, file, out);
     }
 
     @OnWindowExpiration
@@ -544,17 +548,17 @@ public abstract class LakeSink
         @Key String key,
         @StateId("rows") BagState<LakeRow> rows,
         @StateId("count") ValueState<Integer> count,
-        @StateId("sequence") ValueState<Long> sequence,
+        @StateId("file") ValueState<KV<String, Long>> file,
         OutputReceiver<String> out)
         throws IOException {
-      flush(key, rows, count, sequence, out);
+      flush(key, rows, count, file, out);
     }
 
     private void flush(
         String key,
         BagState<LakeRow> rows,
         ValueState<Integer> count,
-        ValueState<Long> sequence,
+        ValueState<KV<String, Long>> file,
         OutputReceiver<String> out)
         throws IOException {
       Iterable<LakeRow> batch = rows.read();
@@ -564,20 +568,21 @@ public abstract class LakeSink
         return;
       }
       LakeRow first = it.next();
-      Long last = sequence.read();
-      long next = last == null ? 0 : last + 1;
+      KV<String, Long> last = file.read();
+      String owner = last == null ? run : last.getKey();
+      long next = last == null ? 0 : last.getValue() + 1;
       int newline = key.lastIndexOf('\n');
       String name =
           String.format(
               Locale.ROOT,
               "%s-%s-%s-%06d.parquet",
               key.substring(0, newline),
-              run,
+              owner,
               key.substring(newline + 1),
               next);
       written.inc(writeFile(name, first, batch));
       files.inc();
-      sequence.write(next);
+      file.write(KV.of(owner, next));
       rows.clear();
       count.clear();
       out.output(name);

@@ -67,6 +67,11 @@ class LakeRotationTest {
         readAll(dir).keySet().stream().map(f -> f.substring(f.length() - "000000.parquet".length()))
             .collect(Collectors.toList()),
         contains("000000.parquet", "000001.parquet", "000002.parquet"));
+    // part-<schema version>-<run>-<shard>-<sequence>: the run that wrote a key's first file
+    // (kept in its state) names all its files.
+    assertThat(
+        readAll(dir).keySet().stream().map(f -> f.split("-")[f.split("-").length - 3]).distinct().count(),
+        is(1L));
   }
 
 }
