@@ -34,6 +34,9 @@ import org.junit.jupiter.api.io.TempDir;
  * <ol>
  *   <li>the Connect worker is killed ({@code kill -9}) 20 s after its last offset flush, and
  *       started again: Debezium sends every change of those 20 s a second time;
+ *   <li>the pipeline on Flink is killed ({@code kill -9}) once it has completed a checkpoint, and
+ *       started again 5 s later with {@code --savepointPath=latest}: it resumes from its last
+ *       completed checkpoint (the Direct runner keeps no state across a crash: it is not killed);
  *   <li>the capture is down for 90 s while the workload goes on, then resumes;
  *   <li>Redis is down for 30 s (SIGSTOP), as the capture's backlog arrives;
  *   <li>the Kafka broker is restarted (stopped gracefully, started on the same port and log).
@@ -41,8 +44,10 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>Then the workload stops, and the pipeline must converge, within a deadline, to: a cache equal
  * to {@code SELECT *} of every cached table (deleted rows absent, fences kept), a lake holding
- * every change exactly once, online features equal to the current rows, and no dead letter. The
- * counts compared are printed.
+ * every change exactly once (at least once, and nothing else, for the pipeline that was killed:
+ * rows it wrote to the lake after its last checkpoint may be written again; the repeats are
+ * printed), online features equal to the current rows, and no dead letter. The counts compared
+ * are printed.
  *
  * <p>{@link #RUNNERS} lists the runners the scenario runs on at once (a process each, with its own
  * consumer group, cache prefix, lake and dead letters).
@@ -83,7 +88,29 @@ class CdcFaultIT {
         capture.start();
         log(t0, "Connect worker killed (kill -9) after %d changes and started again", w);
 
+        pause(Duration.ofSeconds(10), pipelines);
+        for (PipelineProcess p : pipelines) {
+          if (p.restores) {
+            Path checkpoint = p.awaitCheckpoint(Duration.ofSeconds(90), pipelines);
+            log(t0, "pipeline on " + p.runner + " completed " + checkpoint.getFileName() + " at %d changes", w);
+            p.kill();
+            log(t0, "pipeline on " + p.runner + " killed (kill -9) after %d changes", w);
+          }
+        }
+        Thread.sleep(5000);
+        for (PipelineProcess p : pipelines) {
+          if (p.restores) {
+            p.restart();
+            log(t0, "pipeline on " + p.runner + " started again from its latest checkpoint at %d changes", w);
+          }
+        }
+
         pause(Duration.ofSeconds(15), pipelines);
+        for (PipelineProcess p : pipelines) {
+          if (p.restores) {
+            assertTrue(p.output().contains("Restoring the job's state from"), p.runner + " restored its checkpoint:\n" + p.tail());
+          }
+        }
         capture.stop();
         log(t0, "capture stopped after %d changes", w);
         pause(Duration.ofSeconds(90), pipelines);
@@ -137,10 +164,11 @@ class CdcFaultIT {
     while (System.nanoTime() < end) {
       p.assertAlive();
       try {
-        CdcServices.check(p.runner + " after the faults", s.tables, w, p.cachePrefix, p.cachePrefix + "feature:",
-            p.lake, p.dead, Set.of());
-        System.out.printf(Locale.ROOT, "cdc faults (%s): converged %.1f s after the start; %s%n",
-            p.runner, (System.nanoTime() - t0) / 1e9, counts(p, w));
+        int repeats = CdcServices.check(p.runner + " after the faults", s.tables, w, p.cachePrefix,
+            p.cachePrefix + "feature:", p.lake, p.dead, Set.of(), p.restores);
+        System.out.printf(Locale.ROOT, "cdc faults (%s): converged %.1f s after the start; %s%s%n",
+            p.runner, (System.nanoTime() - t0) / 1e9, counts(p, w),
+            p.restores ? "; lake rows written twice after the kill: " + repeats : "");
         return;
       } catch (AssertionError e) {
         last = e;
@@ -189,22 +217,31 @@ class CdcFaultIT {
         String.format(Locale.ROOT, format, changes));
   }
 
-  /** A cdc pipeline in its own launcher process, unbounded, reading the services' topics. */
+  /**
+   * A cdc pipeline in its own launcher process, unbounded, reading the services' topics; on Flink
+   * it checkpoints every 2 s into a directory of its own and starts with {@code
+   * --savepointPath=latest}, so that {@link #restart} resumes from its last checkpoint.
+   */
   private static final class PipelineProcess implements AutoCloseable {
     final String runner;
     final String cachePrefix;
     final Path lake;
     final Path dead;
+    final boolean restores;
     private final Path output;
-    private final Process process;
+    private final ProcessBuilder builder;
+    private Process process;
 
-    private PipelineProcess(String runner, String cachePrefix, Path lake, Path dead, Path output, Process process) {
+    private PipelineProcess(String runner, String cachePrefix, Path lake, Path dead, Path output, ProcessBuilder builder)
+        throws IOException {
       this.runner = runner;
       this.cachePrefix = cachePrefix;
       this.lake = lake;
       this.dead = dead;
       this.output = output;
-      this.process = process;
+      this.builder = builder;
+      this.restores = runner.equals("FlinkRunner");
+      this.process = builder.start();
     }
 
     static PipelineProcess start(String runner, CdcServices s, Path dir) throws IOException {
@@ -235,18 +272,55 @@ class CdcFaultIT {
           "--deadLetterPath=" + dead,
           "--streaming=true"));
       if (runner.equals("FlinkRunner")) {
-        command.addAll(List.of("--flinkMaster=[local]", "--parallelism=2", "--checkpointingInterval=2000"));
+        command.addAll(List.of("--flinkMaster=[local]", "--parallelism=2", "--checkpointingInterval=2000",
+            "--stateBackendStoragePath=" + dir.resolve("checkpoints").toUri(), "--savepointPath=latest"));
       }
       Path output = dir.resolve("output.log");
-      ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
+      ProcessBuilder builder =
+          new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()));
       builder.environment().put("JAVA_OPTS", "-Xmx1500m -Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
-      return new PipelineProcess(runner, cachePrefix, lake, dead, output, builder.start());
+      return new PipelineProcess(runner, cachePrefix, lake, dead, output, builder);
     }
 
     void assertAlive() {
       if (!process.isAlive()) {
         throw new AssertionError(runner + " pipeline exited with " + process.exitValue() + ":\n" + tail());
       }
+    }
+
+    /** Waits for a completed checkpoint (a {@code chk-<n>} directory with its {@code _metadata}). */
+    Path awaitCheckpoint(Duration timeout, List<PipelineProcess> all) throws Exception {
+      long end = System.nanoTime() + timeout.toNanos();
+      Path storage = lake.getParent().resolve("checkpoints");
+      while (System.nanoTime() < end) {
+        if (Files.isDirectory(storage)) {
+          try (java.util.stream.Stream<Path> found = Files.find(storage, 3, (f, a) -> f.endsWith("_metadata"))) {
+            java.util.Optional<Path> any = found.findAny();
+            if (any.isPresent()) {
+              return any.get().getParent();
+            }
+          }
+        }
+        pause(Duration.ofSeconds(1), all);
+      }
+      throw new AssertionError(runner + " completed no checkpoint within " + timeout + ":\n" + tail());
+    }
+
+    /** Everything the process printed so far. */
+    String output() throws IOException {
+      return Files.readString(output, StandardCharsets.UTF_8);
+    }
+
+    /** Kills the launcher and its JVM at once (SIGKILL): no shutdown hook, no final checkpoint. */
+    void kill() throws InterruptedException {
+      process.descendants().forEach(ProcessHandle::destroyForcibly);
+      process.destroyForcibly();
+      assertTrue(process.waitFor(30, TimeUnit.SECONDS), runner + " pipeline killed");
+    }
+
+    /** Starts the same command again (its output appended to the same log). */
+    void restart() throws IOException {
+      process = builder.start();
     }
 
     /** The last lines the process printed. */
