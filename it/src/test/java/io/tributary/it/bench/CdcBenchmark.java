@@ -39,15 +39,20 @@ import redis.clients.jedis.JedisPubSub;
  * sustained rate is the rows made visible over the time between the first commit and the last
  * row made visible. Each runner gets its own table, worker and pipeline.
  *
- * <pre>{@code it/bin/benchmark cdc [--rate=2000] [--seconds=30] [--batch=20] [--runners=direct,flink] [--snapshotRows=0] [--debezium.<property>=value ...] [--<pipeline option>=value ...]}</pre>
+ * <p>The first {@code --warmup} seconds (10 by default) of the workload, at the same rate, are not
+ * measured: they let the JVMs compile the hot code and the pipeline settle; the figures are for the
+ * rows committed after them.
+ *
+ * <pre>{@code it/bin/benchmark cdc [--rate=2000] [--seconds=30] [--warmup=10] [--batch=20] [--runners=direct,flink] [--snapshotRows=0] [--debezium.<property>=value ...] [--<pipeline option>=value ...]}</pre>
  *
  * <p>With {@code --snapshotRows=N} the table holds N rows before the capture starts, and the
  * connector snapshots them first ({@code snapshot.mode=initial}): the benchmark prints how long
  * the runner takes to make them all visible, from the first to the last, and the rows per second
  * (the apply rate of an initial load, where the pipeline, not the offered rate, is the limit).
  *
- * <p>Arguments {@code --debezium.<property>=value} set a property of the Debezium connector (e.g.
- * {@code --debezium.poll.interval.ms=50}); further {@code --name=value} arguments go to the
+ * <p>Arguments {@code --debezium.<property>=value} set a property of the Debezium connector
+ * ({@code poll.interval.ms} is 50 here unless given, against Debezium's default of 500: at that
+ * default each batch of changes waits up to half a second in the connector); further {@code --name=value} arguments go to the
  * pipeline (e.g. Flink's {@code --maxBundleTimeMills}).
  */
 public final class CdcBenchmark {
@@ -56,6 +61,9 @@ public final class CdcBenchmark {
   public static void main(String[] args) throws Exception {
     Map<String, String> a = new java.util.HashMap<>();
     Map<String, String> debezium = new java.util.LinkedHashMap<>();
+    // Debezium's connector waits up to poll.interval.ms (500 ms by default) before it hands a
+    // batch of changes to Connect: the largest part of the latency at the default.
+    debezium.put("poll.interval.ms", "50");
     List<String> pipelineArgs = new ArrayList<>();
     for (String arg : args) {
       int eq = arg.indexOf('=');
@@ -64,7 +72,7 @@ public final class CdcBenchmark {
         throw new IllegalArgumentException("bad argument " + arg + "; use --rate=N --seconds=N --batch=N --runners=direct,flink"
             + " and pipeline options as --name=value");
       }
-      if (List.of("rate", "seconds", "batch", "runners", "snapshotRows").contains(key)) {
+      if (List.of("rate", "seconds", "warmup", "batch", "runners", "snapshotRows").contains(key)) {
         a.put(key, arg.substring(eq + 1));
       } else if (key.startsWith("debezium.")) {
         debezium.put(key.substring("debezium.".length()), arg.substring(eq + 1));
@@ -74,16 +82,17 @@ public final class CdcBenchmark {
     }
     int rate = Integer.parseInt(a.getOrDefault("rate", "2000"));
     int seconds = Integer.parseInt(a.getOrDefault("seconds", "30"));
+    int warmup = Integer.parseInt(a.getOrDefault("warmup", "10"));
     int batch = Integer.parseInt(a.getOrDefault("batch", "20"));
     long snapshotRows = Long.parseLong(a.getOrDefault("snapshotRows", "0"));
     // Flink last: its in-process job runs until this JVM exits.
     List<String> runners = Arrays.asList(a.getOrDefault("runners", "direct,flink").split(","));
-    System.out.printf(Locale.ROOT, "cdc benchmark: offered %,d changes/s for %d s in transactions of %d rows, %d cores; connector %s; pipeline options %s%n",
-        rate, seconds, batch, Runtime.getRuntime().availableProcessors(), debezium, pipelineArgs);
+    System.out.printf(Locale.ROOT, "cdc benchmark: offered %,d changes/s for %d s (measured) after %d s (warm-up, not measured) in transactions of %d rows, %d cores; connector %s; pipeline options %s%n",
+        rate, seconds, warmup, batch, Runtime.getRuntime().availableProcessors(), debezium, pipelineArgs);
     System.out.println("| runner | offered changes/s | visible | sustained changes/s | p50 ms | p90 ms | p99 ms | max ms |");
     System.out.println("|---|---|---|---|---|---|---|---|");
     for (String runner : runners) {
-      System.out.println(run(runner.trim(), rate, seconds, batch, snapshotRows, debezium, pipelineArgs));
+      System.out.println(run(runner.trim(), rate, seconds, warmup, batch, snapshotRows, debezium, pipelineArgs));
     }
     System.exit(0);
   }
@@ -92,6 +101,7 @@ public final class CdcBenchmark {
       String runner,
       int rate,
       int seconds,
+      int warmup,
       int batch,
       long snapshotRows,
       Map<String, String> debezium,
@@ -124,27 +134,29 @@ public final class CdcBenchmark {
           System.out.println(snapshot(runner, snapshotRows, visibleNanos));
         }
         // Let the pipeline reach the topic: one row first, until it is visible.
-        long warmup = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+        long firstRowDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
         insert(db, List.of(0L));
         while (!visibleNanos.containsKey(0L)) {
-          if (System.nanoTime() > warmup) {
+          if (System.nanoTime() > firstRowDeadline) {
             throw new IllegalStateException(runner + ": the first row was not visible in Redis within 180 s");
           }
           Thread.sleep(100);
         }
         Map<Long, Long> committedNanos = new ConcurrentHashMap<>();
+        long warmRows = (long) rate * warmup;
         long rows = (long) rate * seconds;
+        long total = warmRows + rows;
         long start = System.nanoTime();
         long next = 1;
         long periodNanos = TimeUnit.SECONDS.toNanos(1) * batch / rate;
-        for (long tx = 0; next <= rows; tx++) {
+        for (long tx = 0; next <= total; tx++) {
           long due = start + tx * periodNanos;
           long wait = due - System.nanoTime();
           if (wait > 0) {
             TimeUnit.NANOSECONDS.sleep(wait);
           }
           List<Long> ids = new ArrayList<>();
-          for (int i = 0; i < batch && next <= rows; i++) {
+          for (int i = 0; i < batch && next <= total; i++) {
             ids.add(next++);
           }
           insert(db, ids);
@@ -153,13 +165,14 @@ public final class CdcBenchmark {
         }
         long offeredEnd = System.nanoTime();
         long deadline = offeredEnd + TimeUnit.SECONDS.toNanos(60);
-        while (visibleNanos.size() - 1 < rows && System.nanoTime() < deadline) {
+        while (visibleNanos.size() - 1 < total && System.nanoTime() < deadline) {
           Thread.sleep(100);
         }
         long[] latencies = new long[(int) rows];
         int n = 0;
-        long lastVisible = start;
-        for (long i = 1; i <= rows; i++) {
+        long measuredStart = committedNanos.getOrDefault(warmRows + 1, start);
+        long lastVisible = measuredStart;
+        for (long i = warmRows + 1; i <= total; i++) {
           Long seen = visibleNanos.get(i);
           if (seen != null) {
             latencies[n++] = seen - committedNanos.get(i);
@@ -168,8 +181,8 @@ public final class CdcBenchmark {
         }
         long[] sorted = Arrays.copyOf(latencies, n);
         Arrays.sort(sorted);
-        double offered = rows / ((offeredEnd - start) / 1e9);
-        double sustained = n / ((lastVisible - start) / 1e9);
+        double offered = total / ((offeredEnd - start) / 1e9);
+        double sustained = n / ((lastVisible - measuredStart) / 1e9);
         return String.format(Locale.ROOT, "| %s | %,.0f | %,d of %,d | %,.0f | %s | %s | %s | %s |",
             runner, offered, n, rows, sustained, ms(sorted, 0.50), ms(sorted, 0.90), ms(sorted, 0.99), ms(sorted, 1.0));
       } finally {
