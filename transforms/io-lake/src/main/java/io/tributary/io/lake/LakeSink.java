@@ -100,10 +100,12 @@ import org.joda.time.Instant;
  * processing time after its first row), when it reaches {@link #withMaxRowsPerFile} rows, and
  * when the input ends. The watermark therefore never drops a row, however far behind it the row's
  * commit time is (a capture that was down, a replay): the row goes to the next file of its commit
- * hour's partition. A file's name holds the run (a random id per pipeline construction) and a
- * sequence number kept per file key, so files of a later run, or of later rows of an hour already
- * written, never replace earlier ones, while a retried write replaces its own file with the same
- * rows. Files appear atomically (written under a hidden temporary name, then renamed). Works
+ * hour's partition. A file's name holds the run (a random id per pipeline construction: the one
+ * that wrote the file key's first file) and a sequence number, both kept in the file key's state,
+ * so files of a later run, or of later rows of an hour already written, never replace earlier
+ * ones, while a retried write replaces its own file with the same rows, and a job restored from a
+ * checkpoint replaces the file the crashed job wrote after that checkpoint (its rows may be cut
+ * into files differently the second time: across such a crash the lake is at least once). Files appear atomically (written under a hidden temporary name, then renamed). Works
  * bounded and unbounded, the same way on every runner (no trigger, no continuation trigger).
  * The output is the path of each file written, relative to the directory; counters {@code files}
  * and {@code rows}.
