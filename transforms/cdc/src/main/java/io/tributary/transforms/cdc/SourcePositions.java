@@ -14,10 +14,15 @@ import java.util.Locale;
  * column) can fence writes with a plain string comparison:
  *
  * <ul>
- *   <li>PostgreSQL: {@code pg:<commit_lsn as 16 hex digits>:<lsn as 16 hex digits>}. pgoutput
- *       streams transactions in commit order and the changes of one transaction in LSN order, so
- *       (commit LSN, LSN) orders changes totally; snapshot reads have no commit LSN and sort before
- *       every streamed change.
+ *   <li>PostgreSQL: {@code pg:<commit_lsn as 16 hex digits>:<lsn as 16 hex digits>}, where the
+ *       commit LSN is Debezium's {@code sequence[0]}: the commit LSN of the last transaction
+ *       before the change's own. pgoutput streams transactions in commit order and the changes of
+ *       one transaction in LSN order, so (commit LSN, LSN) orders changes totally; the first
+ *       transaction after a connector's first start has none (0), and still sorts before every
+ *       later one; snapshot reads have no commit LSN and sort before every streamed change. A
+ *       change's own commit LSN is not available: Debezium (3.2) passes pgoutput's BEGIN message
+ *       (which holds it) on to no event, and its transaction metadata names a PostgreSQL
+ *       transaction by its id alone.
  *   <li>MySQL / MariaDB: {@code bl:<file base>.<file number as 10 digits>:<pos as 20 digits>:<row
  *       as 10 digits>}: binlog files are numbered in order, and rows of one event share its
  *       position.
