@@ -25,12 +25,7 @@ import org.apache.kafka.common.TopicPartition;
  *       KafkaIO's splittable reader stops reading a partition for good when {@code
  *       partitionsFor(topic)} leaves it out, meant for deleted topics; a broker that is
  *       restarting, or has not loaded its metadata yet, can leave a partition out too, and the
- *       partition would never be read again;
- *   <li>whose {@code poll} waits at most {@link SteadyConsumer#MAX_POLL} for records. KafkaIO's
- *       splittable reader reads the partitions of a worker one after the other, each until a poll
- *       returns nothing (within its polling timeout, 2 s, whole seconds only); every idle partition
- *       thus held up the others, and Flink's checkpoint barriers, for 2 s per round. Now an idle
- *       partition costs two short polls.
+ *       partition would never be read again.
  * </ul>
  */
 public final class ConsumerFactory implements SerializableFunction<Map<String, Object>, Consumer<byte[], byte[]>> {
@@ -65,9 +60,6 @@ public final class ConsumerFactory implements SerializableFunction<Map<String, O
    * a deleted topic therefore keeps polling (and finds nothing) instead of stopping.
    */
   static final class SteadyConsumer extends KafkaConsumer<byte[], byte[]> {
-    /** The longest a poll waits for records. */
-    static final Duration MAX_POLL = Duration.ofMillis(50);
-
     SteadyConsumer(Map<String, Object> config) {
       super(withByteDeserializers(config));
     }
@@ -77,11 +69,6 @@ public final class ConsumerFactory implements SerializableFunction<Map<String, O
       all.putIfAbsent("key.deserializer", org.apache.kafka.common.serialization.ByteArrayDeserializer.class);
       all.putIfAbsent("value.deserializer", org.apache.kafka.common.serialization.ByteArrayDeserializer.class);
       return all;
-    }
-
-    @Override
-    public org.apache.kafka.clients.consumer.ConsumerRecords<byte[], byte[]> poll(Duration timeout) {
-      return super.poll(timeout.compareTo(MAX_POLL) > 0 ? MAX_POLL : timeout);
     }
 
     @Override
