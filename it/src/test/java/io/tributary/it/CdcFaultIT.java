@@ -91,7 +91,7 @@ class CdcFaultIT {
         pause(Duration.ofSeconds(10), pipelines);
         for (PipelineProcess p : pipelines) {
           if (p.restores) {
-            Path checkpoint = p.awaitCheckpoint(Duration.ofSeconds(90), pipelines);
+            Path checkpoint = p.awaitCheckpoint(Duration.ofSeconds(180), pipelines);
             log(t0, "pipeline on " + p.runner + " completed " + checkpoint.getFileName() + " at %d changes", w);
             p.kill();
             log(t0, "pipeline on " + p.runner + " killed (kill -9) after %d changes", w);

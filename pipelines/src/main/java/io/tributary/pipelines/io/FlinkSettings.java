@@ -45,12 +45,12 @@ final class FlinkSettings {
 
   /**
    * With checkpointing and {@code --shutdownSourcesAfterIdleMs} unset, Beam keeps finished
-   * sources alive forever, so a job on bounded input never ends: in a job whose input is all
-   * bounded they now shut down after {@link #FINISHED_SOURCE_IDLE_MS}. A job with unbounded input
-   * keeps Beam's default: there a finished bounded source (e.g. the {@code Create} that starts a
-   * periodic topic listing) finishes the splittable step it feeds, whose finish fires that step's
-   * processing-time timers, and an unbounded step sets them again at once: it spins forever and
-   * holds back every checkpoint. An embedded Flink that checkpoints, with no state backend chosen,
+   * sources alive forever, so a job on bounded input never ends: they now shut down after {@link
+   * #FINISHED_SOURCE_IDLE_MS}, except in a job with a {@code PeriodicImpulse} ({@code
+   * keepSourcesAlive}), which keeps Beam's default: there the finished {@code Create} that starts
+   * the impulse would finish the splittable step it feeds, whose finish fires that step's
+   * processing-time timers, which the unbounded step sets again at once: it would spin forever and
+   * hold back every checkpoint. An embedded Flink that checkpoints, with no state backend chosen,
    * keeps its checkpoints in files under {@link #EMBEDDED_CHECKPOINTS} ({@code
    * --stateBackend=filesystem}); a cluster's checkpoints follow the cluster's configuration. A program that Flink's client or REST API runs detached is
    * submitted with {@code --attachedMode=false}, whatever the option says: an attached
@@ -63,10 +63,10 @@ final class FlinkSettings {
    * --savepointPath} only when it submits to a cluster; an embedded Flink is given it through its
    * configuration ({@code execution.savepoint.path} in a configuration directory of its own).
    */
-  static void apply(PipelineOptions options, boolean unbounded) {
+  static void apply(PipelineOptions options, boolean keepSourcesAlive) {
     FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
     boolean checkpointing = checkpointing(options);
-    if (checkpointing && !unbounded && flink.getShutdownSourcesAfterIdleMs() < 0) {
+    if (checkpointing && !keepSourcesAlive && flink.getShutdownSourcesAfterIdleMs() < 0) {
       flink.setShutdownSourcesAfterIdleMs(FINISHED_SOURCE_IDLE_MS);
     }
     if (checkpointing

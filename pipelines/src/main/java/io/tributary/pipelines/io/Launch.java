@@ -6,6 +6,7 @@ import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.StreamingOptions;
 import org.apache.beam.sdk.runners.TransformHierarchy;
+import org.apache.beam.sdk.transforms.PeriodicImpulse;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PValue;
 
@@ -71,11 +72,11 @@ public final class Launch {
   public static void prepare(Pipeline pipeline) {
     PipelineOptions options = pipeline.getOptions();
     if (isFlink(options)) {
-      FlinkSettings.apply(options, hasUnboundedInput(pipeline));
+      FlinkSettings.apply(options, hasPeriodicImpulse(pipeline));
     }
   }
 
-  /** As {@link #prepare(Pipeline)}, for a pipeline of bounded input only. */
+  /** As {@link #prepare(Pipeline)}, for a pipeline without a periodic impulse. */
   public static void prepare(PipelineOptions options) {
     if (isFlink(options)) {
       FlinkSettings.apply(options, false);
@@ -115,6 +116,22 @@ public final class Launch {
           }
         });
     return unbounded[0];
+  }
+
+  /** Whether the pipeline starts a step from {@link PeriodicImpulse} (e.g. a periodic topic listing). */
+  static boolean hasPeriodicImpulse(Pipeline pipeline) {
+    boolean[] found = {false};
+    pipeline.traverseTopologically(
+        new Pipeline.PipelineVisitor.Defaults() {
+          @Override
+          public CompositeBehavior enterCompositeTransform(TransformHierarchy.Node node) {
+            if (node.getTransform() instanceof PeriodicImpulse) {
+              found[0] = true;
+            }
+            return CompositeBehavior.ENTER_TRANSFORM;
+          }
+        });
+    return found[0];
   }
 
   /** Whether the result is that of a job submitted and left running on a cluster. */

@@ -30,12 +30,19 @@ class LaunchTest {
     Launch.prepare(chosen);
     assertEquals(250L, chosen.getShutdownSourcesAfterIdleMs(), "a value the user set stays");
 
-    FlinkPipelineOptions streaming = flink("--checkpointingInterval=1000");
-    org.apache.beam.sdk.Pipeline unbounded = org.apache.beam.sdk.Pipeline.create(streaming);
+    FlinkPipelineOptions unboundedOptions = flink("--checkpointingInterval=1000");
+    org.apache.beam.sdk.Pipeline unbounded = org.apache.beam.sdk.Pipeline.create(unboundedOptions);
     unbounded.apply(org.apache.beam.sdk.io.GenerateSequence.from(0));
     Launch.prepare(unbounded);
-    assertEquals(-1L, streaming.getShutdownSourcesAfterIdleMs(),
-        "with unbounded input no source shuts down (a finished one would stall the checkpoints)");
+    assertEquals(FlinkSettings.FINISHED_SOURCE_IDLE_MS, unboundedOptions.getShutdownSourcesAfterIdleMs());
+
+    FlinkPipelineOptions periodicOptions = flink("--checkpointingInterval=1000");
+    org.apache.beam.sdk.Pipeline periodic = org.apache.beam.sdk.Pipeline.create(periodicOptions);
+    periodic.apply(org.apache.beam.sdk.transforms.PeriodicImpulse.create()
+        .withInterval(org.joda.time.Duration.standardSeconds(5)));
+    Launch.prepare(periodic);
+    assertEquals(-1L, periodicOptions.getShutdownSourcesAfterIdleMs(),
+        "with a periodic impulse no source shuts down (the finished Create would stall the checkpoints)");
 
     FlinkPipelineOptions plain = flink();
     Launch.prepare(plain);
