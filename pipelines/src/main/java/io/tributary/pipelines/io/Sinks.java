@@ -136,7 +136,9 @@ public final class Sinks {
   /**
    * Writes JSON lines to a Kafka topic; with {@code --kafkaExactlyOnce}, in Kafka transactions
    * whose sink group is named after the topic, so that a job resumed from a savepoint or
-   * restarted from a checkpoint continues the same sequence and writes no record twice.
+   * restarted from a checkpoint continues the same sequence and writes no record twice; its
+   * producers are {@link TransactionalProducer}s, so that an attempt that fails in the middle of a
+   * transaction does not break the next attempts on the same worker.
    */
   public static void toKafka(PCollection<String> json, String name, KafkaOptions options, String topic) {
     KafkaIO.Write<Void, String> write =
@@ -145,7 +147,11 @@ public final class Sinks {
             .withTopic(topic)
             .withValueSerializer(StringSerializer.class);
     if (options.getKafkaExactlyOnce()) {
-      write = write.withEOS(options.getKafkaExactlyOnceShards(), exactlyOnceGroup(topic));
+      String group = exactlyOnceGroup(topic);
+      write =
+          write
+              .withEOS(options.getKafkaExactlyOnceShards(), group)
+              .withProducerFactoryFn(TransactionalProducer.<Void, String>factory(group));
     }
     json.apply(name, write.values());
   }
