@@ -531,6 +531,9 @@ restart-strategy.fixed-delay.attempts: 1000
 restart-strategy.fixed-delay.delay: 1 s
 heartbeat.interval: 2000
 heartbeat.timeout: 10000
+# A TaskManager started again on a loaded 2-core machine can take more than the default 10 s to
+# accept a restarted job's tasks (each deployment fails the job again): a longer RPC timeout.
+pekko.ask.timeout: 30 s
 web.upload.dir: $FL_DIR/web
 io.tmp.dirs: $FL_DIR/tmp
 classloader.check-leaked-classloader: false

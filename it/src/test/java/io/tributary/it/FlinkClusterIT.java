@@ -67,13 +67,13 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>{@code -Dtributary.cluster.events=N} sets the number of page views of the activity failure
  * test, {@code -Dtributary.cluster.fraudEvents=N} the number of transactions of the fraud one (each
- * 1,000,000 by default).
+ * 500,000 by default).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 15, unit = java.util.concurrent.TimeUnit.MINUTES)
 class FlinkClusterIT {
-  private static final int EVENTS = Integer.getInteger("tributary.cluster.events", 1_000_000);
-  private static final int FRAUD_EVENTS = Integer.getInteger("tributary.cluster.fraudEvents", 1_000_000);
+  private static final int EVENTS = Integer.getInteger("tributary.cluster.events", 500_000);
+  private static final int FRAUD_EVENTS = Integer.getInteger("tributary.cluster.fraudEvents", 500_000);
   /**
    * The share of fraud injected, and the rule's threshold: about 0.15% of transactions become
    * alerts, as each alert is a Kafka transaction of the exactly-once sink on Flink (about 20 a
