@@ -62,6 +62,33 @@ final class Browser implements AutoCloseable {
         + driver.findElement(org.openqa.selenium.By.tagName("body")).getAttribute("data-version"), last);
   }
 
+  /** Assertions on the page, run again until they all hold. */
+  interface PageAssertions {
+    void check() throws Exception;
+  }
+
+  /**
+   * Runs the assertions until they hold or {@code seconds} pass: a page updated by pushes may
+   * show one figure final before another. On time-out, fails with the last assertion that did not
+   * hold (expected and actual).
+   */
+  void awaitAsserted(int seconds, String what, PageAssertions assertions) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
+    while (true) {
+      try {
+        assertions.check();
+        return;
+      } catch (AssertionError | RuntimeException e) {
+        if (System.nanoTime() >= deadline) {
+          throw new AssertionError("waited " + seconds + " s for " + what + "; page version "
+              + driver.findElement(org.openqa.selenium.By.tagName("body")).getAttribute("data-version")
+              + "; still: " + e.getMessage(), e);
+        }
+      }
+      Thread.sleep(100);
+    }
+  }
+
   /** The text of every element the selector matches, in document order. */
   @SuppressWarnings("unchecked")
   List<String> texts(String css) {

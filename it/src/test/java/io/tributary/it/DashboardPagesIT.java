@@ -113,21 +113,23 @@ class DashboardPagesIT {
     runWithPage(FraudBoard.BOARD, () -> FraudBoard.BOARD.update(FraudBoard::clear), FraudBoard.METER, options,
         () -> FraudPipeline.create(options),
         (browser, result) -> {
-          browser.await(60, "all " + n + " transactions scored on the page",
-              d -> Integer.toString(n).equals(browser.card("scored")) && Integer.toString(alerts.size()).equals(browser.card("alerts")));
-          assertEquals(Long.toString(injected), browser.card("injected"));
-          assertEquals((double) truePositives / alerts.size(), Double.parseDouble(browser.card("precision")), "precision");
-          assertEquals((double) truePositives / injected, Double.parseDouble(browser.card("recall")), "recall");
-          List<List<String>> feed = browser.rows("alerts");
-          assertEquals(50, feed.size(), "the feed shows the newest 50 alerts");
-          for (List<String> row : feed) {
-            FraudAlert a = byId.get(row.get(6));
-            assertTrue(a != null, "an alert the oracle does not raise: " + row);
-            assertEquals(a.getTransaction().getCardId(), row.get(1), row.toString());
-            assertEquals(String.format(Locale.ROOT, "%.1fx", a.getRatio()), row.get(4), row.toString());
-            assertEquals(generator.isInjectedFraud(row.get(6)) ? "fraud" : "legitimate", row.get(7), row.toString());
-          }
-          assertEquals(chart, browser.driver.findElement(By.id("chart")).getAttribute("data-points"), "alerts per minute");
+          browser.awaitAsserted(60, "all " + n + " transactions scored, the feed and the chart on the page", () -> {
+            assertEquals(Integer.toString(n), browser.card("scored"), "scored");
+            assertEquals(Integer.toString(alerts.size()), browser.card("alerts"), "alerts");
+            assertEquals(Long.toString(injected), browser.card("injected"));
+            assertEquals((double) truePositives / alerts.size(), Double.parseDouble(browser.card("precision")), "precision");
+            assertEquals((double) truePositives / injected, Double.parseDouble(browser.card("recall")), "recall");
+            List<List<String>> feed = browser.rows("alerts");
+            assertEquals(50, feed.size(), "the feed shows the newest 50 alerts");
+            for (List<String> row : feed) {
+              FraudAlert a = byId.get(row.get(6));
+              assertTrue(a != null, "an alert the oracle does not raise: " + row);
+              assertEquals(a.getTransaction().getCardId(), row.get(1), row.toString());
+              assertEquals(String.format(Locale.ROOT, "%.1fx", a.getRatio()), row.get(4), row.toString());
+              assertEquals(generator.isInjectedFraud(row.get(6)) ? "fraud" : "legitimate", row.get(7), row.toString());
+            }
+            assertEquals(chart, browser.driver.findElement(By.id("chart")).getAttribute("data-points"), "alerts per minute");
+          });
           System.out.printf("dashboard (fraud): %d scored, %d alerts, precision %s, recall %s: equal to the oracle%n",
               n, alerts.size(), browser.driver.findElement(By.id("card-precision")).getText(),
               browser.driver.findElement(By.id("card-recall")).getText());
@@ -151,20 +153,22 @@ class DashboardPagesIT {
           }
           long mentions = lines(out.resolve("mentions")).size();
           long shifts = lines(out.resolve("alerts")).size();
-          browser.await(60, "every mention and window on the page",
-              d -> Long.toString(mentions).equals(browser.card("mentions"))
-                  && Integer.toString(newest.size()).equals(browser.card("tickers")));
-          assertEquals(Long.toString(shifts), browser.card("alerts"), "shift alerts");
-          Map<String, List<String>> rows = new TreeMap<>();
-          for (List<String> row : browser.rows("tickers")) {
-            rows.put(row.get(0), row);
-          }
-          assertEquals(newest.keySet(), rows.keySet(), "tickers");
-          for (TickerWindow w : newest.values()) {
-            List<String> row = rows.get(w.getTicker());
-            assertEquals(java.time.Instant.ofEpochMilli(w.getWindowEndMillis()).toString(), row.get(1), row.toString());
-            assertEquals(String.format(Locale.US, "%,d", w.getMentions()), row.get(2), row.toString());
-          }
+          browser.awaitAsserted(60, "every mention, shift alert and ticker's newest window on the page", () -> {
+            assertEquals(Long.toString(mentions), browser.card("mentions"), "mentions");
+            assertEquals(Integer.toString(newest.size()), browser.card("tickers"), "tickers");
+            assertEquals(Long.toString(shifts), browser.card("alerts"), "shift alerts");
+            Map<String, List<String>> rows = new TreeMap<>();
+            for (List<String> row : browser.rows("tickers")) {
+              rows.put(row.get(0), row.subList(0, 3));
+            }
+            Map<String, List<String>> expected = new TreeMap<>();
+            for (TickerWindow w : newest.values()) {
+              expected.put(w.getTicker(), List.of(w.getTicker(),
+                  java.time.Instant.ofEpochMilli(w.getWindowEndMillis()).toString(),
+                  String.format(Locale.US, "%,d", w.getMentions())));
+            }
+            assertEquals(expected, rows, "ticker, newest window's end and mentions");
+          });
           assertEquals(
               newest.size(),
               ((Number) ((org.openqa.selenium.JavascriptExecutor) browser.driver)
@@ -207,23 +211,24 @@ class DashboardPagesIT {
               Operated.counter(metrics, RedisSink.METRICS_NAMESPACE, "cache.fenced")
                   + Operated.counter(metrics, RedisSink.METRICS_NAMESPACE, "features.fenced")
                   + Operated.counter(metrics, RedisSink.METRICS_NAMESPACE, "latest.fenced");
-          browser.await(60, "all " + changes.size() + " changes and the Redis counters on the page",
-              d -> Integer.toString(changes.size()).equals(browser.card("changes"))
-                  && Long.toString(applied).equals(browser.card("applied")));
-          assertEquals(Long.toString(fenced), browser.card("fenced"), "fenced writes");
-          assertEquals(Integer.toString(perTable.size()), browser.card("tables"));
-          Map<String, List<String>> rows = new TreeMap<>();
-          for (List<String> row : browser.rows("tables")) {
-            rows.put(row.get(0), row);
-          }
-          assertEquals(perTable.keySet(), rows.keySet(), "tables");
-          perTable.forEach((table, counts) -> {
-            List<String> row = rows.get(table);
-            List<String> expected = new ArrayList<>();
-            for (int i = 0; i < 6; i++) {
-              expected.add(String.format(Locale.US, "%,d", counts[i]));
+          browser.awaitAsserted(60, "all " + changes.size() + " changes, the tables and the Redis counters on the page", () -> {
+            assertEquals(Integer.toString(changes.size()), browser.card("changes"), "changes");
+            assertEquals(Long.toString(applied), browser.card("applied"), "cache writes applied");
+            assertEquals(Long.toString(fenced), browser.card("fenced"), "fenced writes");
+            assertEquals(Integer.toString(perTable.size()), browser.card("tables"), "tables");
+            Map<String, List<String>> rows = new TreeMap<>();
+            for (List<String> row : browser.rows("tables")) {
+              rows.put(row.get(0), row.subList(2, 8));
             }
-            assertEquals(expected, row.subList(2, 8), table + ": total, create, update, delete, read, truncate");
+            Map<String, List<String>> expected = new TreeMap<>();
+            perTable.forEach((table, counts) -> {
+              List<String> cells = new ArrayList<>();
+              for (int i = 0; i < 6; i++) {
+                cells.add(String.format(Locale.US, "%,d", counts[i]));
+              }
+              expected.put(table, cells);
+            });
+            assertEquals(expected, rows, "per table: total, create, update, delete, read, truncate");
           });
           assertTrue(applied > 0, "the cache was written");
           System.out.printf("dashboard (cdc): %d changes in %d tables, %d cache writes applied, %d fenced: equal to the run's output and counters%n",
