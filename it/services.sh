@@ -555,6 +555,11 @@ fl_start_process() {
   flags=$(sed -n 1p <<<"$out")
   props=$(sed -n 2p <<<"$out")
   [[ -n "$flags" ]] || die "Flink's BashJavaUtils printed no JVM flags for $name; log: $FL_DIR/log/$name.utils.log"
+  # The logger truncates its file: what a process that died (or was killed) had logged goes to
+  # <name>.earlier.log first, to read after a failed test.
+  if [[ -s "$(fl_log "$name")" ]]; then
+    cat "$(fl_log "$name")" >>"$FL_DIR/log/$name.earlier.log"
+  fi
   # shellcheck disable=SC2086 # flags and props are word lists, as Flink's scripts use them
   setsid java $flags "${FL_JAVA17_OPENS[@]}" -XX:+UseSerialGC -Djava.awt.headless=true \
     -Dorg.slf4j.simpleLogger.showDateTime=true -Dorg.slf4j.simpleLogger.defaultLogLevel=info \
