@@ -4,7 +4,9 @@
 #
 #   capture.sh start  <name> <connector.properties>...  starts worker <name> running these
 #                                                        connectors and waits until each connector
-#                                                        and its tasks are RUNNING
+#                                                        and its tasks are RUNNING and each one has
+#                                                        finished (or skipped) its snapshot and
+#                                                        started streaming
 #   capture.sh stop   <name>                             stops the worker (offsets are flushed)
 #   capture.sh kill   <name>                             kills the worker (SIGKILL): offsets since
 #                                                        its last flush are lost, so the next start
@@ -156,6 +158,22 @@ await_running() {
   done
 }
 
+# Every connector streaming. A task is RUNNING as soon as its start() returned, before Debezium's
+# snapshot has run: a row changed then is read by the snapshot (op r) instead of being streamed as
+# the change it is, so the caller would see its own changes folded into the snapshot. Debezium's
+# coordinator thread, named after the connector's topic.prefix, logs "Starting streaming" once the
+# snapshot has ended (or was skipped on a restart); this worker's log shows thread names.
+await_streaming() {
+  local dir=$1 end=$((SECONDS + DEADLINE)) prefix
+  for prefix in $(sed -n 's/^topic\.prefix=//p' "$dir"/connector-*.properties); do
+    until grep -qF "connector-$prefix-change-event-source-coordinator] INFO io.debezium.pipeline.ChangeEventSourceCoordinator - Starting streaming" "$dir/connect.log"; do
+      started_pid "$dir" >/dev/null || { tail -n 30 "$dir/connect.log" >&2; die "worker exited; log: $dir/connect.log"; }
+      ((SECONDS < end)) || { tail -n 30 "$dir/connect.log" >&2; die "connector with topic.prefix $prefix not streaming within ${DEADLINE}s; log: $dir/connect.log"; }
+      sleep 0.3
+    done
+  done
+}
+
 await_connector() {
   local dir=$1 name=$2 end=$((SECONDS + DEADLINE)) status
   while true; do
@@ -188,6 +206,7 @@ cmd_start() {
   mkdir -p "$dir"
   if live_pid "$dir" >/dev/null; then
     await_running "$dir"
+    await_streaming "$dir"
     return
   fi
   bootstrap=$(sed -n 's/^kafka.bootstrap=//p' "$ENDPOINTS")
@@ -217,7 +236,8 @@ PROPS
     "$dir/worker.properties" "$dir"/connector-*.properties </dev/null >"$dir/connect.log" 2>&1 &
   echo $! >"$dir/pid"
   await_running "$dir"
-  log "capture $name running (pid $(<"$dir/pid"), REST 127.0.0.1:$port) in $((SECONDS - t0)) s"
+  await_streaming "$dir"
+  log "capture $name streaming (pid $(<"$dir/pid"), REST 127.0.0.1:$port) in $((SECONDS - t0)) s"
 }
 
 # Sends signal $2 to pid $1 and waits up to 30 s for the process to end; status 1 if it did not.

@@ -36,7 +36,10 @@ public final class Capture implements AutoCloseable {
     this.connectors = connectors;
   }
 
-  /** Starts worker {@code name} with these connectors and returns once all of them are RUNNING. */
+  /**
+   * Starts worker {@code name} with these connectors and returns once all of them are RUNNING and
+   * streaming: their snapshot is over, so a row changed after this returns arrives as a change.
+   */
   @SafeVarargs
   public static Capture start(String name, Map<String, String>... connectors) {
     return start(name, java.time.Duration.ofSeconds(1), connectors);
