@@ -45,21 +45,12 @@ final class Browser implements AutoCloseable {
   }
 
   /** Waits up to {@code seconds} for the condition; the message says what was awaited. */
-  void await(int seconds, String what, Function<WebDriver, Boolean> condition) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
-    RuntimeException last = null;
-    while (System.nanoTime() < deadline) {
-      try {
-        if (Boolean.TRUE.equals(condition.apply(driver))) {
-          return;
-        }
-      } catch (RuntimeException e) {
-        last = e; // e.g. an element not rendered yet
+  void await(int seconds, String what, Function<WebDriver, Boolean> condition) throws Exception {
+    awaitAsserted(seconds, what, () -> {
+      if (!Boolean.TRUE.equals(condition.apply(driver))) {
+        throw new AssertionError("the condition does not hold yet");
       }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("waited " + seconds + " s for " + what + "; page version "
-        + driver.findElement(org.openqa.selenium.By.tagName("body")).getAttribute("data-version"), last);
+    });
   }
 
   /** Assertions on the page, run again until they all hold. */

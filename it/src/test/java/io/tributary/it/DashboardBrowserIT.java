@@ -186,7 +186,7 @@ class DashboardBrowserIT {
 
   /** The page's figures equal the expected ones, once the page shows the final state. */
   @SuppressWarnings("unchecked")
-  private static void assertPageShows(Browser browser, Expected e, String how) throws InterruptedException {
+  private static void assertPageShows(Browser browser, Expected e, String how) throws Exception {
     WebDriver d = browser.driver;
     ActivitySnapshot w = e.window();
     long closed = e.sessions().size();
