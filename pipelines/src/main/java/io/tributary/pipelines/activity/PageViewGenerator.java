@@ -36,7 +36,7 @@ import org.apache.beam.sdk.coders.Coder;
  * #MAX_SESSION_VIEWS}), mean duration of the sessions that are not bounces 137 s, 57% of the views
  * internal referrals, 18% of the visitors returning.
  */
-public final class PageViewGenerator implements Synthetic.Generator<PageView> {
+public final class PageViewGenerator implements Synthetic.PacedGenerator<PageView> {
   private static final long serialVersionUID = 2L;
   static final String SITE = "https://shop.example.com";
   static final int EPOCH_SLOTS = 100;
@@ -101,13 +101,8 @@ public final class PageViewGenerator implements Synthetic.Generator<PageView> {
   }
 
   @Override
-  public long slotMillis(long index) {
-    return pacing.slotMillis(index);
-  }
-
-  @Override
-  public long watermarkMillis(long index) {
-    return pacing.watermarkMillis(index);
+  public Synthetic.Pacing pacing() {
+    return pacing;
   }
 
   @Override

@@ -34,7 +34,7 @@ import org.apache.beam.sdk.coders.Coder;
  * therefore known from the index alone, and a bounded run's final tables are those of the last
  * change of each row.
  */
-public final class ChangeGenerator implements Synthetic.Generator<ConnectRecord> {
+public final class ChangeGenerator implements Synthetic.PacedGenerator<ConnectRecord> {
   private static final long serialVersionUID = 1L;
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -64,13 +64,8 @@ public final class ChangeGenerator implements Synthetic.Generator<ConnectRecord>
   }
 
   @Override
-  public long slotMillis(long index) {
-    return pacing.slotMillis(index);
-  }
-
-  @Override
-  public long watermarkMillis(long index) {
-    return pacing.watermarkMillis(index);
+  public Synthetic.Pacing pacing() {
+    return pacing;
   }
 
   @Override

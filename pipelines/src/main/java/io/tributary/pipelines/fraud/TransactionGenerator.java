@@ -20,7 +20,7 @@ import org.apache.beam.sdk.coders.Coder;
  * <p>Transaction {@code i} has slot time {@code start + i * 1000 / eventsPerSecond} and event time
  * in {@code [slot - maxDisorder, slot]}.
  */
-public final class TransactionGenerator implements Synthetic.Generator<Transaction> {
+public final class TransactionGenerator implements Synthetic.PacedGenerator<Transaction> {
   private static final long serialVersionUID = 1L;
   private static final String ID_PREFIX = "tx-";
   private static final String[][] MERCHANTS = {
@@ -52,13 +52,8 @@ public final class TransactionGenerator implements Synthetic.Generator<Transacti
   }
 
   @Override
-  public long slotMillis(long index) {
-    return pacing.slotMillis(index);
-  }
-
-  @Override
-  public long watermarkMillis(long index) {
-    return pacing.watermarkMillis(index);
+  public Synthetic.Pacing pacing() {
+    return pacing;
   }
 
   @Override

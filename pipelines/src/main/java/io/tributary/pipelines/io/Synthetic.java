@@ -31,6 +31,8 @@ import org.joda.time.Instant;
  *       runner takes them, with the watermark of {@link #unbounded}: in streaming mode windows and
  *       timers fire as the data goes by, as they do on a live source, and the run ends after the
  *       last record (streaming benchmarks).
+ *   <li>{@link #paced}: records {@code 0..n-1} released as in {@link #unbounded}, then the end of
+ *       the run (tests of checkpoints and restarts).
  * </ul>
  */
 public final class Synthetic {
@@ -50,6 +52,21 @@ public final class Synthetic {
     long eventTimeMillis(T record);
 
     Coder<T> coder();
+  }
+
+  /** A generator whose slot times and watermark are those of its {@link Pacing}. */
+  public interface PacedGenerator<T> extends Generator<T> {
+    Pacing pacing();
+
+    @Override
+    default long slotMillis(long index) {
+      return pacing().slotMillis(index);
+    }
+
+    @Override
+    default long watermarkMillis(long index) {
+      return pacing().watermarkMillis(index);
+    }
   }
 
   /**
@@ -98,6 +115,21 @@ public final class Synthetic {
   }
 
   /**
+   * The first {@code count} records paced in real time (one reader), then the end of time, which
+   * ends the run: a live stream of known length, for runs that must checkpoint or fail while the
+   * data goes by. The pace is the generator's slot times, counted from when the reader first
+   * starts, however long the runner took to start it (a reader resumed from a checkpoint keeps that
+   * schedule, so it finds the records due meanwhile as a backlog); event times are the
+   * generator's.
+   */
+  public static <T> Read.Unbounded<T> paced(Generator<T> generator, long count) {
+    if (count < 0) {
+      throw new IllegalArgumentException("Synthetic.paced: count must not be negative, got " + count);
+    }
+    return Read.from(new Source<>(generator, true, count, 0, 1, 1));
+  }
+
+  /**
    * The first {@code count} records as an unbounded source read in {@code readers} interleaved
    * parts (reader {@code k} reads the indexes {@code k, k + readers, ...}), each as fast as the
    * runner takes it. A reader's watermark is the generator's promise at its next index, so no
@@ -108,7 +140,7 @@ public final class Synthetic {
       throw new IllegalArgumentException(
           "Synthetic.streamed: count must not be negative and readers positive, got " + count + " and " + readers);
     }
-    return Read.from(new Source<>(generator, count, 0, 1, readers));
+    return Read.from(new Source<>(generator, false, count, 0, 1, readers));
   }
 
   /** See {@link Synthetic#bounded}. */
@@ -144,13 +176,19 @@ public final class Synthetic {
     }
   }
 
-  /** Where a reader resumes: the index of the next record. */
+  /**
+   * Where a reader resumes: the index of the next record, and the shift of a finite paced stream's
+   * schedule, kept so that a resumed reader finds the records due while it was down as a backlog,
+   * as a restored job finds a live source's.
+   */
   static final class Checkpoint implements UnboundedSource.CheckpointMark, Serializable {
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
     final long next;
+    final long shift;
 
-    Checkpoint(long next) {
+    Checkpoint(long next, long shift) {
       this.next = next;
+      this.shift = shift;
     }
 
     @Override
@@ -158,19 +196,21 @@ public final class Synthetic {
 
     @Override
     public boolean equals(Object o) {
-      return o instanceof Checkpoint c && c.next == next;
+      return o instanceof Checkpoint c && c.next == next && c.shift == shift;
     }
 
     @Override
     public int hashCode() {
-      return Long.hashCode(next);
+      return Long.hashCode(next) * 31 + Long.hashCode(shift);
     }
   }
 
   static final class Source<T> extends UnboundedSource<T, Checkpoint> {
-    private static final long serialVersionUID = 2L;
+    private static final long serialVersionUID = 3L;
     private final Generator<T> generator;
-    /** How many records to read, or -1 for an endless stream paced on the wall clock. */
+    /** Whether records are released at their slot times on the wall clock. */
+    private final boolean paced;
+    /** How many records to read, or -1 for an endless stream. */
     private final long count;
     /** This part's first index and the step between its indexes. */
     private final int first;
@@ -179,11 +219,12 @@ public final class Synthetic {
     private final int parts;
 
     Source(Generator<T> generator) {
-      this(generator, -1, 0, 1, 1);
+      this(generator, true, -1, 0, 1, 1);
     }
 
-    Source(Generator<T> generator, long count, int first, int step, int parts) {
+    Source(Generator<T> generator, boolean paced, long count, int first, int step, int parts) {
       this.generator = generator;
+      this.paced = paced;
       this.count = count;
       this.first = first;
       this.step = step;
@@ -191,6 +232,10 @@ public final class Synthetic {
     }
 
     boolean paced() {
+      return paced;
+    }
+
+    boolean endless() {
       return count < 0;
     }
 
@@ -203,14 +248,16 @@ public final class Synthetic {
       List<Source<T>> split = new java.util.ArrayList<>();
       for (int k = 0; k < parts; k++) {
         // A reader's part is a subsequence of the indexes, so the promise holds per reader.
-        split.add(new Source<>(generator, count, k, parts, 1));
+        split.add(new Source<>(generator, false, count, k, parts, 1));
       }
       return split;
     }
 
     @Override
     public UnboundedReader<T> createReader(PipelineOptions options, Checkpoint checkpoint) {
-      return new PacedReader<>(this, checkpoint == null ? first : checkpoint.next);
+      return checkpoint == null
+          ? new PacedReader<>(this, first, -1)
+          : new PacedReader<>(this, checkpoint.next, checkpoint.shift);
     }
 
     @Override
@@ -228,24 +275,30 @@ public final class Synthetic {
     private final Source<T> source;
     private long next;
     private T current;
+    /** How far (ms) a finite paced stream's slots are shifted to its first start; -1 until then. */
+    private long shift;
 
-    PacedReader(Source<T> source, long next) {
+    PacedReader(Source<T> source, long next, long shift) {
       this.source = source;
       this.next = next;
+      this.shift = shift;
     }
 
     @Override
     public boolean start() {
+      if (shift < 0) {
+        boolean finitePaced = source.paced() && !source.endless() && next < source.count;
+        shift = finitePaced ? Math.max(0, System.currentTimeMillis() - source.generator.slotMillis(next)) : 0;
+      }
       return advance();
     }
 
     @Override
     public boolean advance() {
-      if (source.paced()) {
-        if (System.currentTimeMillis() < source.generator.slotMillis(next)) {
-          return false;
-        }
-      } else if (next >= source.count) {
+      if (!source.endless() && next >= source.count) {
+        return false;
+      }
+      if (source.paced() && System.currentTimeMillis() < source.generator.slotMillis(next) + shift) {
         return false;
       }
       current = source.generator.at(next);
@@ -268,7 +321,7 @@ public final class Synthetic {
 
     @Override
     public Instant getWatermark() {
-      if (!source.paced() && next >= source.count) {
+      if (!source.endless() && next >= source.count) {
         return BoundedWindow.TIMESTAMP_MAX_VALUE;
       }
       return new Instant(source.generator.watermarkMillis(next));
@@ -276,7 +329,7 @@ public final class Synthetic {
 
     @Override
     public Checkpoint getCheckpointMark() {
-      return new Checkpoint(next);
+      return new Checkpoint(next, shift);
     }
 
     @Override

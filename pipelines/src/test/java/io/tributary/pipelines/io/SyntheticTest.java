@@ -1,5 +1,7 @@
 package io.tributary.pipelines.io;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.tributary.pipelines.fraud.TransactionGenerator;
 import io.tributary.proto.fraud.Transaction;
 import io.tributary.testing.BeamTest;
@@ -48,5 +50,21 @@ class SyntheticTest {
                 .apply("Total", Sum.longsGlobally()))
         .containsInAnyOrder(1000L);
     p.run().waitUntilFinish();
+  }
+
+  @Test
+  void pacedReleasesEachRecordOnceAtItsSlotAndEnds(TestPipeline p) {
+    // 40 records at 100 a second from now: the run ends once the last slot (0.39 s on) passed.
+    long start = System.currentTimeMillis();
+    TransactionGenerator live = new TransactionGenerator(5, start, 100, 10, 0.01, 0);
+    List<Transaction> expected = new ArrayList<>();
+    for (long i = 0; i < 40; i++) {
+      expected.add(live.at(i));
+    }
+    PAssert.that(p.apply(Synthetic.paced(live, 40))).containsInAnyOrder(expected);
+    p.run().waitUntilFinish();
+    long took = System.currentTimeMillis() - start;
+    assertTrue(
+        took >= live.slotMillis(39) - start, "the last record waits for its slot: the run took " + took + " ms");
   }
 }
