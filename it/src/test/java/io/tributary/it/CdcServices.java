@@ -213,18 +213,12 @@ final class CdcServices implements AutoCloseable {
   }
 
 
+  /**
+   * Checks the cache, features, lake and dead letters against the workload: the lake must hold
+   * every change exactly once.
+   */
   static void check(String what, List<Table> tables, Workload w, String cachePrefix, String featurePrefix,
       Path lake, Path dead, Set<String> addedColumns) throws Exception {
-    check(what, tables, w, cachePrefix, featurePrefix, lake, dead, addedColumns, false);
-  }
-
-  /**
-   * Checks the cache, features, lake and dead letters against the workload; with {@code
-   * lakeAtLeastOnce}, the lake must hold every change at least once and nothing else (a repeat of
-   * a change is allowed), and the number of repeats is returned. Returns 0 otherwise.
-   */
-  static int check(String what, List<Table> tables, Workload w, String cachePrefix, String featurePrefix,
-      Path lake, Path dead, Set<String> addedColumns, boolean lakeAtLeastOnce) throws Exception {
     // The cache: every live row as the layout renders it, a fence for every row that ever existed.
     Map<String, String> expectedCache = new TreeMap<>();
     Map<String, String> expectedFeatures = new TreeMap<>();
@@ -303,23 +297,10 @@ final class CdcServices implements AutoCloseable {
         }
       }
     }
-    int repeats = 0;
-    if (lakeAtLeastOnce) {
-      Diff<String> distinct = Diff.of(new ArrayList<>(new TreeSet<>(expectedLake)), new ArrayList<>(new TreeSet<>(actualLake)));
-      assertTrue(distinct.isEmpty(), what + " lake, changes missing or unknown: " + distinct);
-      Map<String, Integer> missing = new TreeMap<>();
-      expectedLake.forEach(c -> missing.merge(c, 1, Integer::sum));
-      actualLake.forEach(c -> missing.merge(c, -1, Integer::sum));
-      missing.values().removeIf(n -> n <= 0);
-      assertEquals(Map.of(), missing, what + " lake: changes written fewer times than made");
-      repeats = actualLake.size() - expectedLake.size();
-    } else {
-      Diff<String> lakeDiff = Diff.of(expectedLake, actualLake);
-      assertTrue(lakeDiff.isEmpty(), what + " lake: " + lakeDiff);
-    }
+    Diff<String> lakeDiff = Diff.of(expectedLake, actualLake);
+    assertTrue(lakeDiff.isEmpty(), what + " lake: " + lakeDiff);
     assertEquals(new TreeSet<>(addedColumns), added, what + " added columns in the lake");
     assertEquals(List.of(), deadLetters(dead), what + " dead letters");
-    return repeats;
   }
 
   static Table table(List<Table> tables, String name) {

@@ -44,6 +44,17 @@ public interface CdcOptions extends SourceOptions, SinkOptions, FeatureStoreOpti
   void setLakeDedupRetention(String retention);
 
   @Description(
+      "Write every lake row to exactly one file across job failures and restores from checkpoints:"
+          + " each file is written once the checkpoint holding its rows has completed (up to a"
+          + " checkpoint interval later). Needs a runner that keeps input stable: Flink with"
+          + " --checkpointingInterval, or Dataflow. Without it the lake is at least once across a"
+          + " restore (rows of files written after the last checkpoint can be written again).")
+  @Default.Boolean(false)
+  boolean getLakeExactlyOnce();
+
+  void setLakeExactlyOnce(boolean exactlyOnce);
+
+  @Description(
       "How often the Kafka topics are listed to read topics created while the pipeline runs that"
           + " match --inputTopic, --logTopics or --sensorTopics (e.g. 30s; 0: the topics are found"
           + " once, at start). Runs bounded by --maxInputRecords find them once.")

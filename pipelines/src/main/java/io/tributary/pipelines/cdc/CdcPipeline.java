@@ -110,6 +110,12 @@ public final class CdcPipeline {
         .requireNonNegative(options.getSchemaChangeAt(), "schemaChangeAt");
     check.positiveDuration(options.getLakeRotation(), "lakeRotation");
     check.duration(options.getLakeDedupRetention(), "lakeDedupRetention");
+    check.require(
+        !options.getLakeExactlyOnce() || !Launch.lacksStableInput(options),
+        "lakeExactlyOnce",
+        "true",
+        "on Flink needs --checkpointingInterval: each lake file is written once the checkpoint"
+            + " holding its rows has completed");
     check.duration(options.getTopicDiscoveryInterval(), "topicDiscoveryInterval");
     check.duration(options.getFenceTtl(), "fenceTtl");
     RedisOptions.check(options, check);
@@ -167,7 +173,8 @@ public final class CdcPipeline {
                 "Lake",
                 LakeSink.write(options.getLakePath())
                     .withRotation(Durations.parse(options.getLakeRotation()))
-                    .withDeduplication(Durations.parse(options.getLakeDedupRetention())))
+                    .withDeduplication(Durations.parse(options.getLakeDedupRetention()))
+                    .withExactlyOnce(options.getLakeExactlyOnce()))
             .failures();
     PCollection<Failure> cacheFailures =
         routed

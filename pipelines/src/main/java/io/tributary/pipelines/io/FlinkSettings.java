@@ -172,6 +172,17 @@ final class FlinkSettings {
     }
   }
 
+  /**
+   * For a job on bounded input with steps that need stable input (exactly-once sinks): such a step
+   * writes what it holds once the checkpoint that holds it completes, and Beam fails the job when
+   * the input ends with some of it still held (the last files of the lake, the last Kafka
+   * transaction). {@code --enableStableInputDrain} releases it as the input ends instead. A
+   * failure during that last release can write it twice; every earlier write stays exactly once.
+   */
+  static void releaseStableInputAtEnd(PipelineOptions options) {
+    options.as(FlinkPipelineOptions.class).setEnableStableInputDrain(true);
+  }
+
   /** Whether the job checkpoints ({@code --checkpointingInterval} above 0). */
   static boolean checkpointing(PipelineOptions options) {
     Long interval = options.as(FlinkPipelineOptions.class).getCheckpointingInterval();

@@ -1,12 +1,16 @@
 package io.tributary.pipelines.io;
 
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.StreamingOptions;
 import org.apache.beam.sdk.runners.TransformHierarchy;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.PeriodicImpulse;
+import org.apache.beam.sdk.transforms.reflect.DoFnSignatures;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PValue;
 
@@ -15,7 +19,7 @@ import org.apache.beam.sdk.values.PValue;
  *
  * <ul>
  *   <li>On Flink, first applies {@link FlinkSettings}: bounded input with checkpointing ends on its
- *       own, and a submission that Flink runs detached ({@code flink run -d}, the REST API's {@code
+ *       own (its exactly-once sinks releasing what they hold at the end), and a submission that Flink runs detached ({@code flink run -d}, the REST API's {@code
  *       /jars/<id>/run}) is submitted detached.
  *   <li>A detached submission returns at once: the job runs on the cluster, and nothing here waits
  *       for it or reads its counters (a detached client has neither). So does a Dataflow template
@@ -73,7 +77,45 @@ public final class Launch {
     PipelineOptions options = pipeline.getOptions();
     if (isFlink(options)) {
       FlinkSettings.apply(options, hasPeriodicImpulse(pipeline));
+      if (hasStableInputStep(pipeline) && !hasUnboundedInput(pipeline)) {
+        FlinkSettings.releaseStableInputAtEnd(options);
+      }
     }
+  }
+
+  /**
+   * Whether the options name a runner that cannot keep a step's input stable ({@code
+   * RequiresStableInput}) as they stand: Flink without {@code --checkpointingInterval}.
+   */
+  public static boolean lacksStableInput(PipelineOptions options) {
+    return isFlink(options) && !FlinkSettings.checkpointing(options);
+  }
+
+  /** Whether a step of the pipeline needs stable input (an exactly-once sink: Kafka, the lake). */
+  static boolean hasStableInputStep(Pipeline pipeline) {
+    return hasTransform(
+        pipeline,
+        t -> t instanceof ParDo.MultiOutput<?, ?> parDo
+            && DoFnSignatures.getSignature(parDo.getFn().getClass()).processElement().requiresStableInput());
+  }
+
+  /** Whether any transform of the pipeline, composite or primitive, is one {@code test} accepts. */
+  private static boolean hasTransform(Pipeline pipeline, Predicate<PTransform<?, ?>> test) {
+    boolean[] found = {false};
+    pipeline.traverseTopologically(
+        new Pipeline.PipelineVisitor.Defaults() {
+          @Override
+          public CompositeBehavior enterCompositeTransform(TransformHierarchy.Node node) {
+            found[0] |= node.getTransform() != null && test.test(node.getTransform());
+            return CompositeBehavior.ENTER_TRANSFORM;
+          }
+
+          @Override
+          public void visitPrimitiveTransform(TransformHierarchy.Node node) {
+            found[0] |= test.test(node.getTransform());
+          }
+        });
+    return found[0];
   }
 
   /** As {@link #prepare(Pipeline)}, for a pipeline without a periodic impulse. */
@@ -120,18 +162,7 @@ public final class Launch {
 
   /** Whether the pipeline starts a step from {@link PeriodicImpulse} (e.g. a periodic topic listing). */
   static boolean hasPeriodicImpulse(Pipeline pipeline) {
-    boolean[] found = {false};
-    pipeline.traverseTopologically(
-        new Pipeline.PipelineVisitor.Defaults() {
-          @Override
-          public CompositeBehavior enterCompositeTransform(TransformHierarchy.Node node) {
-            if (node.getTransform() instanceof PeriodicImpulse) {
-              found[0] = true;
-            }
-            return CompositeBehavior.ENTER_TRANSFORM;
-          }
-        });
-    return found[0];
+    return hasTransform(pipeline, t -> t instanceof PeriodicImpulse);
   }
 
   /** Whether the result is that of a job submitted and left running on a cluster. */

@@ -58,6 +58,20 @@ class CdcOptionsTest {
     assertThat(steps.toString(), steps.contains("ReadSensors/ReadPartitions"));
   }
 
+  /** An exactly-once lake needs stable input: refused on Flink without checkpoints, named. */
+  @Test
+  void anExactlyOnceLakeOnFlinkNeedsCheckpoints() {
+    String problems = problems("--runner=FlinkRunner", "--lakeExactlyOnce=true");
+    assertThat(problems, containsString("--lakeExactlyOnce=true: on Flink needs --checkpointingInterval"));
+    CdcPipeline.validate(options("--runner=FlinkRunner", "--lakeExactlyOnce=true", "--checkpointingInterval=1000"));
+    CdcPipeline.validate(options("--lakeExactlyOnce=true"));
+    // The lake's files are then written by a step with stable input, after the one that gathers them.
+    java.util.Set<String> steps = steps(options("--lakeExactlyOnce=true", "--maxEvents=10"));
+    assertThat(steps.toString(), steps.contains("Lake/GatherFiles"));
+    assertThat(steps.toString(), steps.contains("Lake/WriteFiles"));
+    assertThat(steps.toString(), !steps(options("--maxEvents=10")).contains("Lake/GatherFiles"));
+  }
+
   /** The full names of every step of the pipeline graph of {@code options}. */
   private static java.util.Set<String> steps(CdcOptions options) {
     org.apache.beam.sdk.Pipeline pipeline = CdcPipeline.graph(options, CdcPipeline.validate(options));

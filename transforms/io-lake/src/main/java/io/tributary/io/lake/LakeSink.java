@@ -32,6 +32,7 @@ import org.apache.avro.SchemaBuilder;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.ListCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
@@ -103,9 +104,10 @@ import org.joda.time.Instant;
  * hour's partition. A file's name holds the run (a random id per pipeline construction: the one
  * that wrote the file key's first file) and a sequence number, both kept in the file key's state,
  * so files of a later run, or of later rows of an hour already written, never replace earlier
- * ones, while a retried write replaces its own file with the same rows, and a job restored from a
- * checkpoint replaces the file the crashed job wrote after that checkpoint (its rows may be cut
- * into files differently the second time: across such a crash the lake is at least once). Files appear atomically (written under a hidden temporary name, then renamed). Works
+ * ones, while a retried write replaces its own file with the same rows. Across a job failure and
+ * restore from a checkpoint the lake is at least once (the restored job may cut the rows it
+ * gathers again into files differently), or exactly once {@link #withExactlyOnce with stable
+ * input}. Files appear atomically (written under a hidden temporary name, then renamed). Works
  * bounded and unbounded, the same way on every runner (no trigger, no continuation trigger).
  * The output is the path of each file written, relative to the directory; counters {@code files}
  * and {@code rows}.
@@ -139,6 +141,7 @@ public abstract class LakeSink
         .setDeduplication(Duration.standardMinutes(10))
         .setShards(1)
         .setMaxRowsPerFile(1_000_000)
+        .setExactlyOnce(false)
         .build();
   }
 
@@ -151,6 +154,8 @@ public abstract class LakeSink
   abstract int getShards();
 
   abstract int getMaxRowsPerFile();
+
+  abstract boolean getExactlyOnce();
 
   abstract Builder toBuilder();
 
@@ -165,6 +170,8 @@ public abstract class LakeSink
     abstract Builder setShards(int n);
 
     abstract Builder setMaxRowsPerFile(int n);
+
+    abstract Builder setExactlyOnce(boolean exactlyOnce);
 
     abstract LakeSink build();
   }
@@ -203,6 +210,19 @@ public abstract class LakeSink
     return toBuilder().setMaxRowsPerFile(rows).build();
   }
 
+  /**
+   * Whether every row is in exactly one file across job failures and restores (default false: at
+   * least once across a restore from a checkpoint). When on, each file is written only once the
+   * runner has made its rows durable ({@link DoFn.RequiresStableInput}): on Flink, once the
+   * checkpoint holding them completes, so a file appears up to a checkpoint interval later, and the
+   * job needs checkpointing; on Dataflow the runner keeps the input stable itself; the Direct
+   * runner, which keeps no state across a crash, writes as before. Batches awaiting their
+   * checkpoint are held in the runner's state, up to {@link #withMaxRowsPerFile} rows each.
+   */
+  public LakeSink withExactlyOnce(boolean exactlyOnce) {
+    return toBuilder().setExactlyOnce(exactlyOnce).build();
+  }
+
   @Override
   public WithFailures.Result<PCollection<String>, Failure> expand(PCollection<LakeRow> input) {
     if (!getRotation().isLongerThan(Duration.ZERO)) {
@@ -231,14 +251,26 @@ public abstract class LakeSink
               .setCoder(MessageCoder.of(LakeRow.class));
     }
     String run = UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-    PCollection<String> written =
+    PCollection<KV<String, LakeRow>> byFile =
         rows.apply("Rotate", Window.<LakeRow>into(new GlobalWindows()))
             .apply("KeyByFile", ParDo.of(new KeyByFileFn(getShards())))
-            .setCoder(KvCoder.of(StringUtf8Coder.of(), MessageCoder.of(LakeRow.class)))
-            .apply(
-                "WriteFiles",
-                ParDo.of(new WriteFilesFn(getDirectory(), run, getRotation(), getMaxRowsPerFile())))
-            .setCoder(StringUtf8Coder.of());
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), MessageCoder.of(LakeRow.class)));
+    PCollection<String> written;
+    if (getExactlyOnce()) {
+      written =
+          byFile
+              .apply("GatherFiles", ParDo.of(new GatherFilesFn(run, getRotation(), getMaxRowsPerFile())))
+              .setCoder(KvCoder.of(StringUtf8Coder.of(), ListCoder.of(MessageCoder.of(LakeRow.class))))
+              .apply("WriteFiles", ParDo.of(new WriteBatchFn(getDirectory())))
+              .setCoder(StringUtf8Coder.of());
+    } else {
+      written =
+          byFile
+              .apply(
+                  "WriteFiles",
+                  ParDo.of(new WriteFilesFn(getDirectory(), run, getRotation(), getMaxRowsPerFile())))
+              .setCoder(StringUtf8Coder.of());
+    }
     return WithFailures.Result.of(written, failures);
   }
 
@@ -424,7 +456,8 @@ public abstract class LakeSink
         .add(DisplayData.item("rotation", getRotation()))
         .add(DisplayData.item("deduplication", getDeduplication()))
         .add(DisplayData.item("shards", getShards()))
-        .add(DisplayData.item("maxRowsPerFile", getMaxRowsPerFile()));
+        .add(DisplayData.item("maxRowsPerFile", getMaxRowsPerFile()))
+        .add(DisplayData.item("exactlyOnce", getExactlyOnce()));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -468,27 +501,21 @@ public abstract class LakeSink
   }
 
   /**
-   * Gathers the rows of one file key (partition, schema version, shard) in state and writes them
-   * as one Parquet file when the rotation time has passed since the first row (a processing-time
-   * timer), when the file is full, or when the input ends (window expiration). State and timer
-   * are the runner's own, so the same code rotates on every runner, bounded or unbounded, with no
-   * trigger and no further GroupByKey.
+   * Gathers the rows of one file key (partition, schema version, shard) in state and hands them on
+   * as one file ({@link #emit}) when the rotation time has passed since the first row (a
+   * processing-time timer), when the file is full, or when the input ends (window expiration).
+   * State and timer are the runner's own, so the same code rotates on every runner, bounded or
+   * unbounded, with no trigger and no further GroupByKey.
    *
    * <p>The name is {@code <partition>/part-<schema version>-<run>-<shard>-<sequence>.parquet},
    * the run (the one that wrote the key's first file) and the sequence kept in the key's state, so
    * a job restored from a checkpoint names its next file as the crashed job named the file it
-   * wrote after that checkpoint, and replaces it. A write that fails is retried with the state it
-   * had, so it writes the same rows under the same name again; the file is first written under a
-   * hidden temporary name ({@code .part-...parquet.<random>.tmp}, ignored by Parquet readers) and
-   * then renamed, so readers never see a partial file.
+   * made after that checkpoint, and a retried bundle names its file as the failed attempt did.
    */
-  static final class WriteFilesFn extends DoFn<KV<String, LakeRow>, String> {
-    private final String directory;
+  abstract static class FileBatchFn<OutputT> extends DoFn<KV<String, LakeRow>, OutputT> {
     private final String run;
     private final Duration rotation;
     private final int maxRows;
-    private final Counter files = Metrics.counter(METRICS_NAMESPACE, "files");
-    private final Counter written = Metrics.counter(METRICS_NAMESPACE, "rows");
 
     @StateId("rows")
     private final StateSpec<BagState<LakeRow>> rowsSpec = StateSpecs.bag(MessageCoder.of(LakeRow.class));
@@ -504,12 +531,15 @@ public abstract class LakeSink
     @TimerId("rotate")
     private final TimerSpec rotateSpec = TimerSpecs.timer(TimeDomain.PROCESSING_TIME);
 
-    WriteFilesFn(String directory, String run, Duration rotation, int maxRows) {
-      this.directory = directory;
+    FileBatchFn(String run, Duration rotation, int maxRows) {
       this.run = run;
       this.rotation = rotation;
       this.maxRows = maxRows;
     }
+
+    /** Hands on the file {@code name} with its rows, all of {@code first}'s schema. */
+    abstract void emit(String name, LakeRow first, Iterable<LakeRow> rows, OutputReceiver<OutputT> out)
+        throws IOException;
 
     @ProcessElement
     public void process(
@@ -518,7 +548,7 @@ public abstract class LakeSink
         @StateId("count") ValueState<Integer> count,
         @StateId("file") ValueState<KV<String, Long>> file,
         @TimerId("rotate") Timer rotate,
-        OutputReceiver<String> out)
+        OutputReceiver<OutputT> out)
         throws IOException {
       rows.add(element.getValue());
       Integer before = count.read();
@@ -540,7 +570,7 @@ public abstract class LakeSink
         @StateId("rows") BagState<LakeRow> rows,
         @StateId("count") ValueState<Integer> count,
         @StateId("file") ValueState<KV<String, Long>> file,
-        OutputReceiver<String> out)
+        OutputReceiver<OutputT> out)
         throws IOException {
       flush(key, rows, count, file, out);
     }
@@ -551,7 +581,7 @@ public abstract class LakeSink
         @StateId("rows") BagState<LakeRow> rows,
         @StateId("count") ValueState<Integer> count,
         @StateId("file") ValueState<KV<String, Long>> file,
-        OutputReceiver<String> out)
+        OutputReceiver<OutputT> out)
         throws IOException {
       flush(key, rows, count, file, out);
     }
@@ -561,7 +591,7 @@ public abstract class LakeSink
         BagState<LakeRow> rows,
         ValueState<Integer> count,
         ValueState<KV<String, Long>> file,
-        OutputReceiver<String> out)
+        OutputReceiver<OutputT> out)
         throws IOException {
       Iterable<LakeRow> batch = rows.read();
       java.util.Iterator<LakeRow> it = batch.iterator();
@@ -582,16 +612,91 @@ public abstract class LakeSink
               owner,
               key.substring(newline + 1),
               next);
-      written.inc(writeFile(name, first, batch));
-      files.inc();
+      emit(name, first, batch, out);
       file.write(KV.of(owner, next));
       rows.clear();
       count.clear();
+    }
+  }
+
+  /**
+   * Writes each file as soon as its rows are gathered. A write that fails is retried with the
+   * state it had, so it writes the same rows under the same name again. A job restored from a
+   * checkpoint replaces the file the crashed job wrote after that checkpoint, but may cut the rows
+   * into files differently the second time: across such a crash the lake is at least once (see
+   * {@link GatherFilesFn} for exactly once).
+   */
+  static final class WriteFilesFn extends FileBatchFn<String> {
+    private final ParquetFiles files;
+
+    WriteFilesFn(String directory, String run, Duration rotation, int maxRows) {
+      super(run, rotation, maxRows);
+      this.files = new ParquetFiles(directory);
+    }
+
+    @Override
+    void emit(String name, LakeRow first, Iterable<LakeRow> rows, OutputReceiver<String> out) throws IOException {
+      files.write(name, first, rows);
       out.output(name);
+    }
+  }
+
+  /**
+   * Hands each file on, name and rows, to {@link WriteBatchFn}, whose input is stable: the runner
+   * keeps the batch durably before the file is written (on Flink, the file is written once the
+   * checkpoint that holds the batch has completed). A job restored from a checkpoint either
+   * writes a batch of that checkpoint again, same name and same rows, or never wrote the batches
+   * made after it, whose rows its restored state and replayed input gather again: every row is in
+   * exactly one file.
+   */
+  static final class GatherFilesFn extends FileBatchFn<KV<String, List<LakeRow>>> {
+    GatherFilesFn(String run, Duration rotation, int maxRows) {
+      super(run, rotation, maxRows);
+    }
+
+    @Override
+    void emit(String name, LakeRow first, Iterable<LakeRow> rows, OutputReceiver<KV<String, List<LakeRow>>> out) {
+      List<LakeRow> batch = new ArrayList<>();
+      rows.forEach(batch::add);
+      out.output(KV.of(name, batch));
+    }
+  }
+
+  /** Writes the files {@link GatherFilesFn} made, from stable input (see there). */
+  static final class WriteBatchFn extends DoFn<KV<String, List<LakeRow>>, String> {
+    private final ParquetFiles files;
+
+    WriteBatchFn(String directory) {
+      this.files = new ParquetFiles(directory);
+    }
+
+    @ProcessElement
+    @RequiresStableInput
+    public void process(@Element KV<String, List<LakeRow>> batch, OutputReceiver<String> out) throws IOException {
+      List<LakeRow> rows = batch.getValue();
+      files.write(batch.getKey(), rows.get(0), rows);
+      out.output(batch.getKey());
+    }
+  }
+
+  /**
+   * Writes a file of rows under the directory: first under a hidden temporary name ({@code
+   * .part-...parquet.<random>.tmp}, ignored by Parquet readers), then renamed, so readers never
+   * see a partial file and a file written again is replaced whole. Counters {@code files} and
+   * {@code rows}.
+   */
+  static final class ParquetFiles implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    private final String directory;
+    private final Counter files = Metrics.counter(METRICS_NAMESPACE, "files");
+    private final Counter written = Metrics.counter(METRICS_NAMESPACE, "rows");
+
+    ParquetFiles(String directory) {
+      this.directory = directory;
     }
 
     /** Writes the rows (all of {@code first}'s schema) to {@code name} under the directory. */
-    private long writeFile(String name, LakeRow first, Iterable<LakeRow> rows) throws IOException {
+    void write(String name, LakeRow first, Iterable<LakeRow> rows) throws IOException {
       ResourceId dir = FileSystems.matchNewResource(directory, true);
       String[] parts = name.split("/");
       for (int i = 0; i < parts.length - 1; i++) {
@@ -613,7 +718,8 @@ public abstract class LakeSink
         parquet.flush();
       }
       FileSystems.rename(List.of(temp), List.of(target));
-      return n;
+      written.inc(n);
+      files.inc();
     }
   }
 

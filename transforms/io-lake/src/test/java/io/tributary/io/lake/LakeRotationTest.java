@@ -43,6 +43,20 @@ class LakeRotationTest {
    */
   @Test
   void filesRotateByProcessingTimeAndNeverReplaceEachOther(TestPipeline p, @TempDir Path dir) throws Exception {
+    rotates(p, dir, false);
+  }
+
+  /**
+   * The same with {@link LakeSink#withExactlyOnce}: the files are gathered by one step and written
+   * by the next, whose input is stable, under the same names. (Its behaviour across a Flink job's
+   * restore is shown by {@code LakeRestoreTest} in the pipelines module.)
+   */
+  @Test
+  void exactlyOnceFilesRotateTheSameWay(TestPipeline p, @TempDir Path dir) throws Exception {
+    rotates(p, dir, true);
+  }
+
+  private static void rotates(TestPipeline p, Path dir, boolean exactlyOnce) throws Exception {
     ChangeEvent create = Fixtures.change("doc/postgresql/customers-create.schemas.json");
     Duration rotation = Duration.standardMinutes(1);
     TestStream.Builder<LakeRow> stream = TestStream.create(ProtoCoder.of(LakeRow.class));
@@ -57,7 +71,7 @@ class LakeRotationTest {
       }
       stream = stream.advanceProcessingTime(rotation.plus(Duration.standardSeconds(1)));
     }
-    p.apply(stream.advanceWatermarkToInfinity()).apply(LakeSink.write(dir.toString()).withRotation(rotation));
+    p.apply(stream.advanceWatermarkToInfinity()).apply(LakeSink.write(dir.toString()).withRotation(rotation).withExactlyOnce(exactlyOnce));
     p.run().waitUntilFinish();
 
     Diff<String> diff = Diff.of(expected, ids(dir));
