@@ -19,8 +19,9 @@ import org.apache.beam.sdk.values.PValue;
  *
  * <ul>
  *   <li>On Flink, first applies {@link FlinkSettings}: bounded input with checkpointing ends on its
- *       own (its exactly-once sinks releasing what they hold at the end), and a submission that Flink runs detached ({@code flink run -d}, the REST API's {@code
- *       /jars/<id>/run}) is submitted detached.
+ *       own (its exactly-once sinks releasing what they hold at the end), and a submission that
+ *       Flink runs detached ({@code flink run -d}, the REST API's {@code /jars/<id>/run}) is
+ *       submitted detached.
  *   <li>A detached submission returns at once: the job runs on the cluster, and nothing here waits
  *       for it or reads its counters (a detached client has neither). So does a Dataflow template
  *       ({@code --templateLocation}: the job file is written, nothing runs) and a streaming
