@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Finds the stock tickers a sentence mentions.
@@ -77,7 +78,7 @@ public final class TickerDictionary implements Serializable {
   /** Name or alias to ticker. */
   private final TreeMap<String, String> aliases;
   // Names and aliases by their first character, longest first: built on first use.
-  private transient volatile Map<Character, List<String>> namesByFirstChar;
+  private transient volatile NameIndex namesByFirstChar;
 
   private TickerDictionary(Map<String, String> companies, Map<String, String> aliases) {
     this.companies = new TreeMap<>(companies);
@@ -146,17 +147,22 @@ public final class TickerDictionary implements Serializable {
   public Map<String, Integer> mentions(String sentence) {
     // Position of first mention -> ticker; a ticker keeps its earliest position.
     TreeMap<Integer, String> found = new TreeMap<>();
-    Matcher m = CASHTAG.matcher(sentence);
-    while (m.find()) {
-      found.put(m.start(), m.group(1).toUpperCase(Locale.ROOT));
+    // Each pattern needs a character most sentences lack: skip its scan when that is absent.
+    if (sentence.indexOf('$') >= 0) {
+      Matcher m = CASHTAG.matcher(sentence);
+      while (m.find()) {
+        found.put(m.start(), m.group(1).toUpperCase(Locale.ROOT));
+      }
     }
-    m = EXCHANGE.matcher(sentence);
-    while (m.find()) {
-      found.put(m.start(), m.group(1));
+    if (sentence.indexOf(':') >= 0) {
+      Matcher m = EXCHANGE.matcher(sentence);
+      while (m.find()) {
+        found.put(m.start(), m.group(1));
+      }
     }
     findNames(sentence, found);
     if (!shouted(sentence)) {
-      m = BARE.matcher(sentence);
+      Matcher m = BARE.matcher(sentence);
       while (m.find()) {
         String symbol = m.group(1);
         if (companies.containsKey(symbol) && !COMMON_WORDS.contains(symbol)) {
@@ -192,13 +198,13 @@ public final class TickerDictionary implements Serializable {
    * preceded by a letter, digit or '&'.
    */
   void findNames(String sentence, Map<Integer, String> found) {
-    Map<Character, List<String>> index = names();
+    NameIndex index = names();
     int n = sentence.length();
     int i = 0;
     while (i < n) {
-      List<String> candidates = index.get(sentence.charAt(i));
       String match = null;
-      if (candidates != null && (i == 0 || !wordChar(sentence.charAt(i - 1)))) {
+      List<String> candidates = i == 0 || !wordChar(sentence.charAt(i - 1)) ? index.startingWith(sentence.charAt(i)) : null;
+      if (candidates != null) {
         for (String name : candidates) {
           int end = i + name.length();
           if (sentence.startsWith(name, i)
@@ -221,20 +227,40 @@ public final class TickerDictionary implements Serializable {
     return Character.isLetterOrDigit(c) || c == '&';
   }
 
-  private Map<Character, List<String>> names() {
-    Map<Character, List<String>> index = namesByFirstChar;
+  private NameIndex names() {
+    NameIndex index = namesByFirstChar;
     if (index == null) {
-      Map<Character, List<String>> built = new HashMap<>();
-      for (String name : aliases.keySet()) {
-        built.computeIfAbsent(name.charAt(0), c -> new ArrayList<>()).add(name);
-      }
-      // Longest first, so that "Bank of America" wins over a shorter alias inside it.
-      for (List<String> names : built.values()) {
-        names.sort(Comparator.comparingInt(String::length).reversed().thenComparing(Comparator.naturalOrder()));
-      }
-      index = Map.copyOf(built);
+      index = new NameIndex(aliases.keySet());
       namesByFirstChar = index;
     }
     return index;
+  }
+
+  /** Names by their first character, longest first; ASCII characters in an array (no boxing). */
+  private static final class NameIndex {
+    private final List<?>[] ascii = new List<?>[128];
+    private final Map<Character, List<String>> other = new HashMap<>();
+
+    NameIndex(Iterable<String> names) {
+      Map<Character, List<String>> built = new HashMap<>();
+      for (String name : names) {
+        built.computeIfAbsent(name.charAt(0), c -> new ArrayList<>()).add(name);
+      }
+      built.forEach((first, list) -> {
+        // Longest first, so that "Bank of America" wins over a shorter alias inside it.
+        list.sort(Comparator.comparingInt(String::length).reversed().thenComparing(Comparator.naturalOrder()));
+        List<String> frozen = List.copyOf(list);
+        if (first < ascii.length) {
+          ascii[first] = frozen;
+        } else {
+          other.put(first, frozen);
+        }
+      });
+    }
+
+    @SuppressWarnings("unchecked")
+    @Nullable List<String> startingWith(char c) {
+      return c < ascii.length ? (List<String>) ascii[c] : other.get(c);
+    }
   }
 }

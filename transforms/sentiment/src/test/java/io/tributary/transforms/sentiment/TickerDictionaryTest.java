@@ -30,6 +30,15 @@ class TickerDictionaryTest {
     assertThat(US.find("NASDAQ:AAPL and NYSE:IT"), contains("AAPL", "IT"));
   }
 
+  @Test
+  void namesThatStartWithALetterBeyondAsciiAreFound(@TempDir Path dir) throws IOException {
+    Path file = dir.resolve("nordic.tsv");
+    Files.writeString(file, "ORSTD\tØrsted\tØrsted A/S\nESSIL\tÉssilor\nAAA\tAlpha\n");
+    TickerDictionary dictionary = TickerDictionary.fromFile(file);
+    assertThat(dictionary.find("Ørsted A/S and Éssilor beat Alpha"), contains("ORSTD", "ESSIL", "AAA"));
+    assertThat(dictionary.find("NordØrsted and Éssilors are other words"), is(empty()));
+  }
+
   /**
    * The name scan against a regular expression of the same rules (an alternation of every name,
    * longest first, with look-around word boundaries) on random texts made of names, fragments of
