@@ -263,7 +263,7 @@ public final class EvaluateSentiment {
       for (Set<FinanceFeatures.Group> g : List.of(rules, noWords)) {
         out.add(new FinanceModel.Config(g, 1e-4, 1, 300, balance));
       }
-      for (double l2 : new double[] {3e-4, 1e-3, 3e-3}) {
+      for (double l2 : new double[] {3e-4, 1e-3, 3e-3, 1e-2, 3e-2}) {
         out.add(new FinanceModel.Config(all, l2, 2, 300, balance));
       }
     }
