@@ -124,14 +124,14 @@ public final class SentimentBenchmark {
     // still compiling, and the first baseline came out 10-20% slower than later ones.
     loop(raw, n, cores);
     Run baseline = measure(() -> loop(raw, n, cores));
-    baselineRate = n / baseline.seconds();
+    double baselineRate = n / baseline.seconds();
     loop(raw, warm, 1);
-    print("-", "plain loop: raw scorer, 1 thread", n, measure(() -> loop(raw, n, 1)), baseline);
-    print("-", "plain loop: raw scorer, " + cores + " threads (baseline)", n, baseline, baseline);
+    print("-", "plain loop: raw scorer, 1 thread", n, measure(() -> loop(raw, n, 1)), baselineRate);
+    print("-", "plain loop: raw scorer, " + cores + " threads (baseline)", n, baseline, baselineRate);
     loop(step, warm, cores);
-    print("-", "plain loop: + tickers, attribution, records", n, measure(() -> loop(step, n, cores)), baseline);
+    print("-", "plain loop: + tickers, attribution, records", n, measure(() -> loop(step, n, cores)), baselineRate);
     loop(coded, warm, cores);
-    print("-", "plain loop: + coders (text in, mentions out)", n, measure(() -> loop(coded, n, cores)), baseline);
+    print("-", "plain loop: + coders (text in, mentions out)", n, measure(() -> loop(coded, n, cores)), baselineRate);
     for (String runner : runners.split(",")) {
       for (boolean spread : new boolean[] {false, true}) {
         if (spread && runner.equals("direct") && n > 20_000) {
@@ -142,17 +142,17 @@ public final class SentimentBenchmark {
         // The machine's speed drifts over minutes: each pipeline is compared with the baseline
         // measured again just before it.
         Run again = measure(() -> loop(raw, n, cores));
-        baselineRate = n / again.seconds();
-        print(runner, "  plain loop baseline again (ratios below use it)", n, again, again);
+        double againRate = n / again.seconds();
+        print(runner, "  plain loop baseline again (ratios below use it)", n, again, againRate);
         int fifth = n / 5;
         Run small = measure(() -> pipeline(runner, generator, score, fifth, cores, spread));
         Run run = measure(() -> pipeline(runner, generator, score, n, cores, spread));
         long bundles = BUNDLES.get();
         String name = "Sentiment.score() pipeline" + (spread ? " after Reshuffle" : "") + ", " + cores + " workers";
-        print(runner, name, n, run, baseline);
+        print(runner, name, n, run, againRate);
         // Start-up and shutdown cost the same for any input: the difference of two runs leaves the steady rate.
         Run steady = new Run(run.seconds() - small.seconds(), run.peakHeapMb(), run.liveHeapMb());
-        print(runner, "  steady rate: (" + n + " - " + fifth + ") / (difference of the runs)", n - fifth, steady, baseline);
+        print(runner, "  steady rate: (" + n + " - " + fifth + ") / (difference of the runs)", n - fifth, steady, againRate);
         System.out.printf("        (%,d bundles at the last step; the run of %,d took %.1f s)%n", bundles, fifth, small.seconds());
       }
     }
@@ -174,14 +174,12 @@ public final class SentimentBenchmark {
     return Measure.once(body);
   }
 
-  /** Prints a row; the ratio is of sentences/s to the baseline's ({@code baselineSentences} in its run). */
-  static void print(String runner, String variant, int sentences, Run run, Run baseline) {
+  /** Prints a row, with the ratio of its sentences/s to {@code baselineRate}. */
+  static void print(String runner, String variant, int sentences, Run run, double baselineRate) {
     double rate = sentences / run.seconds();
     System.out.printf("%-7s %-52s %,9d %9.1f %12.1f %7.2fx %13d %13d%n",
         runner, variant, sentences, run.seconds(), rate, rate / baselineRate, run.peakHeapMb(), run.liveHeapMb());
   }
-
-  static double baselineRate;
 
   /** {@code work} over texts 0..n-1 spread over {@code threads} threads; every text must give one. */
   static void loop(Work work, int sentences, int threads) throws Exception {
