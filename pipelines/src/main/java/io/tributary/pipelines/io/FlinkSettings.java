@@ -173,6 +173,39 @@ final class FlinkSettings {
   }
 
   /**
+   * Buffers of held input a stable-input step keeps beside the one it fills: Flink's runner
+   * allocates one buffer per allowed concurrent checkpoint, plus one, and reuses them in turn.
+   */
+  static final int STABLE_INPUT_BUFFERS = 8;
+
+  /**
+   * For a job with steps that need stable input (Beam's exactly-once Kafka sink, the exactly-once
+   * lake): such a step holds its input in a buffer per checkpoint and releases a buffer once that
+   * checkpoint completes. Beam 2.62's Flink runner keeps {@code --numConcurrentCheckpoints + 1}
+   * buffers and moves to the next one, in turn, at each checkpoint, whether or not that one was
+   * released. With the default of one concurrent checkpoint there are two, so after a checkpoint
+   * that did not complete, or a restore from a checkpoint taken while one was still held (a
+   * failure while a sink writes), input that arrives after a checkpoint is added to a buffer held
+   * for an earlier one and released with it, before its own checkpoint completes. Restored from
+   * that checkpoint, the job computes that input again: Beam's Kafka sink then numbers records
+   * differently from what it wrote, and loses some and writes others twice. So unless the options
+   * say otherwise ({@code --numConcurrentCheckpoints} above 1), the step gets {@link
+   * #STABLE_INPUT_BUFFERS} buffers, while {@code --minPauseBetweenCheckpoints} (at least 1 ms)
+   * keeps checkpoints one at a time, as by default: a buffer is then reused only after that many
+   * checkpoints in a row without one completing.
+   */
+  static void bufferStableInput(PipelineOptions options) {
+    FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
+    if (flink.getNumConcurrentCheckpoints() > 1) {
+      return;
+    }
+    flink.setNumConcurrentCheckpoints(STABLE_INPUT_BUFFERS);
+    if (flink.getMinPauseBetweenCheckpoints() == null || flink.getMinPauseBetweenCheckpoints() < 1) {
+      flink.setMinPauseBetweenCheckpoints(1L);
+    }
+  }
+
+  /**
    * For a job on bounded input with steps that need stable input (exactly-once sinks): such a step
    * writes what it holds once the checkpoint that holds it completes, and Beam fails the job when
    * the input ends with some of it still held (the last files of the lake, the last Kafka

@@ -19,7 +19,8 @@ import org.apache.beam.sdk.values.PValue;
  *
  * <ul>
  *   <li>On Flink, first applies {@link FlinkSettings}: bounded input with checkpointing ends on its
- *       own (its exactly-once sinks releasing what they hold at the end), and a submission that
+ *       own (its exactly-once sinks releasing what they hold at the end), steps that need stable
+ *       input get enough buffers to hold it until its own checkpoint completes, and a submission that
  *       Flink runs detached ({@code flink run -d}, the REST API's {@code /jars/<id>/run}) is
  *       submitted detached.
  *   <li>A detached submission returns at once: the job runs on the cluster, and nothing here waits
@@ -78,8 +79,11 @@ public final class Launch {
     PipelineOptions options = pipeline.getOptions();
     if (isFlink(options)) {
       FlinkSettings.apply(options, hasPeriodicImpulse(pipeline));
-      if (hasStableInputStep(pipeline) && !hasUnboundedInput(pipeline)) {
-        FlinkSettings.releaseStableInputAtEnd(options);
+      if (hasStableInputStep(pipeline)) {
+        FlinkSettings.bufferStableInput(options);
+        if (!hasUnboundedInput(pipeline)) {
+          FlinkSettings.releaseStableInputAtEnd(options);
+        }
       }
     }
   }

@@ -50,6 +50,49 @@ class LaunchTest {
     assertTrue(plain.getAttachedMode(), "outside Flink's client a submission stays attached");
   }
 
+  /**
+   * A step that needs stable input gets buffers to spare, checkpoints stay one at a time; a job
+   * without one, or options that allow concurrent checkpoints, stay as they are (see {@link
+   * StableInputRestoreTest}).
+   */
+  @Test
+  void aStableInputStepGetsBuffersToSpare() {
+    FlinkPipelineOptions stable = flink("--checkpointingInterval=1000");
+    Launch.prepare(stableInputPipeline(stable));
+    assertEquals(FlinkSettings.STABLE_INPUT_BUFFERS, stable.getNumConcurrentCheckpoints());
+    assertEquals(1L, stable.getMinPauseBetweenCheckpoints(), "checkpoints stay one at a time");
+
+    FlinkPipelineOptions paused = flink("--checkpointingInterval=1000", "--minPauseBetweenCheckpoints=500");
+    Launch.prepare(stableInputPipeline(paused));
+    assertEquals(FlinkSettings.STABLE_INPUT_BUFFERS, paused.getNumConcurrentCheckpoints());
+    assertEquals(500L, paused.getMinPauseBetweenCheckpoints(), "a pause the user set stays");
+
+    FlinkPipelineOptions concurrent = flink("--checkpointingInterval=1000", "--numConcurrentCheckpoints=3");
+    Launch.prepare(stableInputPipeline(concurrent));
+    assertEquals(3, concurrent.getNumConcurrentCheckpoints(), "concurrent checkpoints the user allowed stay");
+    assertEquals(-1L, concurrent.getMinPauseBetweenCheckpoints());
+
+    FlinkPipelineOptions plain = flink("--checkpointingInterval=1000");
+    org.apache.beam.sdk.Pipeline none = org.apache.beam.sdk.Pipeline.create(plain);
+    none.apply(org.apache.beam.sdk.io.GenerateSequence.from(0));
+    Launch.prepare(none);
+    assertEquals(1, plain.getNumConcurrentCheckpoints(), "no stable-input step: Beam's default");
+  }
+
+  private static org.apache.beam.sdk.Pipeline stableInputPipeline(FlinkPipelineOptions options) {
+    org.apache.beam.sdk.Pipeline p = org.apache.beam.sdk.Pipeline.create(options);
+    p.apply(org.apache.beam.sdk.io.GenerateSequence.from(0).to(10))
+        .apply(org.apache.beam.sdk.transforms.ParDo.of(new StableWriteFn()));
+    return p;
+  }
+
+  /** A step that needs stable input, as an exactly-once sink. */
+  static final class StableWriteFn extends org.apache.beam.sdk.transforms.DoFn<Long, Void> {
+    @RequiresStableInput
+    @ProcessElement
+    public void process(@Element Long element) {}
+  }
+
   @Test
   void anEmbeddedFlinkThatCheckpointsKeepsCheckpointsInFiles() {
     FlinkPipelineOptions embedded = flink("--flinkMaster=[local]", "--checkpointingInterval=1000");
