@@ -173,10 +173,10 @@ final class FlinkSettings {
   }
 
   /**
-   * Buffers of held input a stable-input step keeps beside the one it fills: Flink's runner
-   * allocates one buffer per allowed concurrent checkpoint, plus one, and reuses them in turn.
+   * Concurrent checkpoints allowed to a job with a stable-input step: Flink's runner keeps that
+   * many buffers of held input, plus one, and reuses them in turn.
    */
-  static final int STABLE_INPUT_BUFFERS = 8;
+  static final int STABLE_INPUT_CHECKPOINTS = 8;
 
   /**
    * For a job with steps that need stable input (Beam's exactly-once Kafka sink, the exactly-once
@@ -188,20 +188,17 @@ final class FlinkSettings {
    * failure while a sink writes), input that arrives after a checkpoint is added to a buffer held
    * for an earlier one and released with it, before its own checkpoint completes. Restored from
    * that checkpoint, the job computes that input again: Beam's Kafka sink then numbers records
-   * differently from what it wrote, and loses some and writes others twice. So unless the options
-   * say otherwise ({@code --numConcurrentCheckpoints} above 1), the step gets {@link
-   * #STABLE_INPUT_BUFFERS} buffers, while {@code --minPauseBetweenCheckpoints} (at least 1 ms)
-   * keeps checkpoints one at a time, as by default: a buffer is then reused only after that many
-   * checkpoints in a row without one completing.
+   * differently from what it wrote, and loses some and writes others twice.
+   *
+   * <p>So unless the options already allow concurrent checkpoints, the job may run {@link
+   * #STABLE_INPUT_CHECKPOINTS} (Flink starts a checkpoint while another runs only when one takes
+   * longer than the interval), and the step gets one buffer more: a buffer is reused only once that
+   * many checkpoints, in flight, not completed or restored, are held at once.
    */
   static void bufferStableInput(PipelineOptions options) {
     FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
-    if (flink.getNumConcurrentCheckpoints() > 1) {
-      return;
-    }
-    flink.setNumConcurrentCheckpoints(STABLE_INPUT_BUFFERS);
-    if (flink.getMinPauseBetweenCheckpoints() == null || flink.getMinPauseBetweenCheckpoints() < 1) {
-      flink.setMinPauseBetweenCheckpoints(1L);
+    if (flink.getNumConcurrentCheckpoints() == 1) {
+      flink.setNumConcurrentCheckpoints(STABLE_INPUT_CHECKPOINTS);
     }
   }
 

@@ -51,26 +51,18 @@ class LaunchTest {
   }
 
   /**
-   * A step that needs stable input gets buffers to spare, checkpoints stay one at a time; a job
-   * without one, or options that allow concurrent checkpoints, stay as they are (see {@link
-   * StableInputRestoreTest}).
+   * A step that needs stable input gets buffers to spare; a job without one, or options that
+   * allow concurrent checkpoints already, stay as they are (see {@link StableInputRestoreTest}).
    */
   @Test
   void aStableInputStepGetsBuffersToSpare() {
     FlinkPipelineOptions stable = flink("--checkpointingInterval=1000");
     Launch.prepare(stableInputPipeline(stable));
-    assertEquals(FlinkSettings.STABLE_INPUT_BUFFERS, stable.getNumConcurrentCheckpoints());
-    assertEquals(1L, stable.getMinPauseBetweenCheckpoints(), "checkpoints stay one at a time");
-
-    FlinkPipelineOptions paused = flink("--checkpointingInterval=1000", "--minPauseBetweenCheckpoints=500");
-    Launch.prepare(stableInputPipeline(paused));
-    assertEquals(FlinkSettings.STABLE_INPUT_BUFFERS, paused.getNumConcurrentCheckpoints());
-    assertEquals(500L, paused.getMinPauseBetweenCheckpoints(), "a pause the user set stays");
+    assertEquals(FlinkSettings.STABLE_INPUT_CHECKPOINTS, stable.getNumConcurrentCheckpoints());
 
     FlinkPipelineOptions concurrent = flink("--checkpointingInterval=1000", "--numConcurrentCheckpoints=3");
     Launch.prepare(stableInputPipeline(concurrent));
     assertEquals(3, concurrent.getNumConcurrentCheckpoints(), "concurrent checkpoints the user allowed stay");
-    assertEquals(-1L, concurrent.getMinPauseBetweenCheckpoints());
 
     FlinkPipelineOptions plain = flink("--checkpointingInterval=1000");
     org.apache.beam.sdk.Pipeline none = org.apache.beam.sdk.Pipeline.create(plain);

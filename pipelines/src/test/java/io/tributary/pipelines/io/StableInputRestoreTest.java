@@ -42,12 +42,19 @@ import org.junit.jupiter.api.Timeout;
  * input was still held; (3) in the numbering step just after the first write of the next attempt,
  * before another checkpoint completes. If that write held elements numbered after its checkpoint,
  * the restored job numbers them again, in another attempt: one number written with two contents,
- * which is how Beam's Kafka sink loses one record and writes another twice. With Beam's default of
- * two buffers this happened in each of three runs here (32 to 76 numbers); with the launcher's
- * buffers ({@link FlinkSettings#bufferStableInput}) in none of three.
+ * which is how Beam's Kafka sink loses one record and writes another twice. Whether the last write
+ * holds such elements depends on timing: with Beam's default of two buffers it happened in 4 of 5
+ * runs here (32 to 105 numbers); with the launcher's nine buffers ({@link
+ * FlinkSettings#bufferStableInput}) it cannot, and did not in 8 runs.
  */
 class StableInputRestoreTest {
-  private static final int ELEMENTS = 4000;
+  /**
+   * Elements of the stream, paced at {@link #PER_SECOND}: 8 s, ample for the three failures and
+   * restores (a few seconds) to fall while it still runs, as the third needs elements after them.
+   */
+  private static final int ELEMENTS = 8000;
+
+  private static final int PER_SECOND = 1000;
   /** Per run: number -> the (element, attempt) pairs written under it. */
   private static final Map<String, Map<Long, Set<String>>> WRITTEN = new ConcurrentHashMap<>();
   /** Per run: how many times the numbering step was set up (one per job attempt). */
@@ -181,12 +188,12 @@ class StableInputRestoreTest {
     }
   }
 
-  /** Element i is i, paced at 1,000 a second. */
+  /** Element i is i, paced at {@link #PER_SECOND}. */
   static final class Numbers implements Synthetic.PacedGenerator<Long> {
     private final Synthetic.Pacing pacing;
 
     Numbers(long startMillis) {
-      this.pacing = Synthetic.Pacing.of("Numbers", startMillis, 1000, 0);
+      this.pacing = Synthetic.Pacing.of("Numbers", startMillis, PER_SECOND, 0);
     }
 
     @Override

@@ -219,10 +219,10 @@ public abstract class LakeSink
    * runner, which keeps no state across a crash, writes as before. Batches awaiting their
    * checkpoint are held in the runner's state, up to {@link #withMaxRowsPerFile} rows each.
    *
-   * <p>On Beam 2.62's Flink runner, run such a job with {@code --numConcurrentCheckpoints=8
-   * --minPauseBetweenCheckpoints=1} (the pipelines' launcher sets them): with Flink's default of
-   * one concurrent checkpoint the runner keeps two buffers of held input, and after a restore or a
-   * checkpoint that did not complete it can release input before its own checkpoint completes.
+   * <p>On Beam 2.62's Flink runner, run such a job with {@code --numConcurrentCheckpoints=8} (the
+   * pipelines' launcher sets it): with Flink's default of one concurrent checkpoint the runner
+   * keeps two buffers of held input, and after a restore or a checkpoint that did not complete it
+   * can release input before its own checkpoint completes.
    */
   public LakeSink withExactlyOnce(boolean exactlyOnce) {
     return toBuilder().setExactlyOnce(exactlyOnce).build();
