@@ -3,7 +3,6 @@ package io.tributary.pipelines.io;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -144,7 +143,8 @@ class StableInputRestoreTest {
       if (RELEASED.containsKey(run) && FAILURES.get(run).compareAndSet(2, 3)) {
         throw new IllegalStateException("failure injected after the first write after the second restore");
       }
-      long number = next.read() == null ? 0 : next.read();
+      Long stored = next.read();
+      long number = stored == null ? 0 : stored;
       next.write(number + 1);
       out.output(KV.of(number, element.getValue() + "@" + attempt));
     }
