@@ -186,6 +186,7 @@ final class FlinkCluster {
 
   /** Starts whatever of the cluster is not running (services.sh start flink) and waits for it. */
   static void startMissing() throws Exception {
+    long start = System.nanoTime();
     Process p =
         new ProcessBuilder(ROOT.resolve("it/services.sh").toString(), "start", "flink")
             .redirectErrorStream(true)
@@ -194,6 +195,7 @@ final class FlinkCluster {
     if (!p.waitFor(3, TimeUnit.MINUTES) || p.exitValue() != 0) {
       throw new AssertionError("services.sh start flink failed:\n" + output);
     }
+    timeline(start, "for services.sh start flink");
   }
 
   /** Runs Flink's command line client ({@code runners/bin/flink}); returns exit code and output. */
@@ -207,6 +209,7 @@ final class FlinkCluster {
   record Result(int exitCode, String output) {}
 
   static Result exec(List<String> command, Duration deadline) throws Exception {
+    long start = System.nanoTime();
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     StringBuilder out = new StringBuilder();
     Thread reader =
@@ -225,18 +228,29 @@ final class FlinkCluster {
       throw new AssertionError("no exit within " + deadline + ": " + command + "\n" + out);
     }
     reader.join(10_000);
+    timeline(start, "for " + String.join(" ", command.subList(0, Math.min(3, command.size()))));
     return new Result(p.exitValue(), out.toString());
   }
 
-  /** Polls the condition every 500 ms until it holds; fails naming what was awaited. */
+  /**
+   * Polls the condition every 500 ms until it holds, then prints how long that took (the test's
+   * timeline); fails naming what was awaited.
+   */
   static void await(String what, Duration deadline, BooleanSupplier condition) throws InterruptedException {
-    long end = System.nanoTime() + deadline.toNanos();
+    long start = System.nanoTime();
+    long end = start + deadline.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > end) {
         throw new AssertionError("waited " + deadline + " for " + what);
       }
       Thread.sleep(500);
     }
+    timeline(start, "until " + what);
+  }
+
+  /** Prints a line of the test's timeline: the time of day and the seconds since {@code start}. */
+  private static void timeline(long start, String what) {
+    System.out.printf("%tT %6.1f s %s%n", System.currentTimeMillis(), (System.nanoTime() - start) / 1e9, what);
   }
 
   private String uncheckedState(String jobId) {
