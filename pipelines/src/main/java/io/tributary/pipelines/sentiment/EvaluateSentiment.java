@@ -57,7 +57,10 @@ import org.apache.beam.sdk.options.Validation;
  * <p>{@code --tune} chooses the {@link FinanceModel.Config} by cross-corpus figures: every
  * candidate is fitted on one corpus's tuning part and scored on all of the other, both ways, and
  * the best mean macro-F1 wins; then it is fitted on the tuning parts of all corpora (with class
- * weights that balance every corpus and class) and written to {@code --modelOut}. {@code --coreNlp}
+ * weights that balance every corpus and class) and written to {@code --modelOut}. The chosen
+ * configuration fitted on one corpus alone is also scored on the other with its probabilities
+ * reweighed to that corpus's class shares, as estimated from its texts without labels ({@link
+ * #estimateShares}), to show what adapting to a corpus's class balance would give. {@code --coreNlp}
  * also scores CoreNLP alone and the combined method on the held-out parts, and with {@code --tune}
  * chooses the combined method's CoreNLP weight on part of the tuning texts; {@code --cache} keeps
  * CoreNLP's probabilities per text in a file so that reruns skip CoreNLP.
@@ -351,6 +354,17 @@ public final class EvaluateSentiment {
           Figures majority = majority(to.examples(), to.examples());
           print(to.name() + ", all (never fitted on)", f, majority);
           System.out.printf("  accuracy above the majority baseline on %s: %+.3f%n%n", to.name(), f.accuracy() - majority.accuracy());
+          // Label shift: the other corpus's class shares, estimated from its texts without labels.
+          double[] trained = classShares(from.tuning(), best.balance());
+          Function<Example, double[]> score = scorer(m, features);
+          double[] estimated = estimateShares(to.examples().stream().map(score).toList(), trained);
+          Figures shifted = figures(to.examples(), e -> reweigh(score.apply(e), estimated, trained));
+          print(String.format(Locale.ROOT,
+              "%s, all, probabilities reweighed to its class shares as estimated without labels"
+                  + " (negative %.3f, neutral %.3f, positive %.3f; fitted with %.3f, %.3f, %.3f)",
+              to.name(), estimated[0], estimated[1], estimated[2], trained[0], trained[1], trained[2]), shifted, majority);
+          System.out.printf("  accuracy above the majority baseline on %s, reweighed: %+.3f%n%n", to.name(),
+              shifted.accuracy() - majority.accuracy());
           showErrors("Misclassified texts of the " + to.name() + " tuning part, fitted on " + from.name(), to.tuning(), scorer(m, features), showErrors);
         }
       }
@@ -373,6 +387,65 @@ public final class EvaluateSentiment {
       System.out.println("model written to " + modelOut);
       System.out.println();
     }
+  }
+
+  /** The class shares a model is fitted with: each class's share of the examples' weights. */
+  static double[] classShares(List<Example> examples, double balance) {
+    double[] weights = FinanceModel.balancedWeights(
+        examples.stream().map(Example::corpus).toList(), examples.stream().map(Example::label).toList(), balance);
+    double[] shares = new double[3];
+    double total = 0;
+    for (int i = 0; i < examples.size(); i++) {
+      shares[examples.get(i).label()] += weights[i];
+      total += weights[i];
+    }
+    for (int k = 0; k < 3; k++) {
+      shares[k] /= total;
+    }
+    return shares;
+  }
+
+  /**
+   * The class shares of unlabelled texts, estimated from a model's probabilities for them by
+   * expectation maximization (Saerens, Latinne and Decaestecker, 2002): each text's probabilities
+   * are reweighed by estimated over fitted shares ({@link #reweigh}) and the estimate becomes their
+   * mean, until it moves by less than 1e-6 (at most 1,000 rounds). Exact for a calibrated model
+   * whose classes keep their texts' look and change only their shares.
+   */
+  static double[] estimateShares(List<double[]> probabilities, double[] fitted) {
+    double[] shares = fitted.clone();
+    for (int round = 0; round < 1000; round++) {
+      double[] next = new double[shares.length];
+      for (double[] p : probabilities) {
+        double[] q = reweigh(p, shares, fitted);
+        for (int k = 0; k < q.length; k++) {
+          next[k] += q[k] / probabilities.size();
+        }
+      }
+      double moved = 0;
+      for (int k = 0; k < next.length; k++) {
+        moved = Math.max(moved, Math.abs(next[k] - shares[k]));
+      }
+      shares = next;
+      if (moved < 1e-6) {
+        break;
+      }
+    }
+    return shares;
+  }
+
+  /** Probabilities of a model fitted with class shares {@code fitted}, for texts with shares {@code shares}. */
+  static double[] reweigh(double[] p, double[] shares, double[] fitted) {
+    double[] q = new double[p.length];
+    double sum = 0;
+    for (int k = 0; k < p.length; k++) {
+      q[k] = p[k] * shares[k] / fitted[k];
+      sum += q[k];
+    }
+    for (int k = 0; k < p.length; k++) {
+      q[k] /= sum;
+    }
+    return q;
   }
 
   private static void coreNlp(List<Corpus> corpora, Map<String, FinanceFeatures.Vector> features, FinanceModel model, Options opts)

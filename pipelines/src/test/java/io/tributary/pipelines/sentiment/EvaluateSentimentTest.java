@@ -80,6 +80,7 @@ class EvaluateSentimentTest {
     assertThat(out, containsString("chosen: groups="));
     assertThat(out, containsString("tweets, all (never fitted on)"));
     assertThat(out, containsString("accuracy above the majority baseline on PhraseBank"));
+    assertThat(out, containsString("accuracy above the majority baseline on tweets, reweighed"));
     assertThat(out, containsString("F1 negative"));
     assertThat(out, containsString("model written to " + model));
     // The separable generated texts are learned: every held-out text right for the fitted model.
@@ -107,6 +108,70 @@ class EvaluateSentimentTest {
 
     e = assertThrows(UncheckedIOException.class, () -> run("--data=" + dir));
     assertThat(e.getMessage(), containsString("without all-data.csv"));
+  }
+
+  /**
+   * Texts of three kinds whose look per class is known (likelihoods {@code L[class][kind]}); a
+   * model fitted with equal class shares gives the exact probabilities {@code L[y][x] / sum}. Drawn
+   * with other shares, the estimate from the probabilities alone is the shares' maximum likelihood
+   * estimate: the {@code s} with {@code sum_y s[y] L[y][x]} equal to each kind's observed share
+   * (within 1e-3), and so near the shares drawn (within 0.05, as kinds tell classes apart only in
+   * part).
+   */
+  @Test
+  void classSharesOfUnlabelledTextsAreEstimatedFromAModelsProbabilities() {
+    double[][] likelihood = {{0.7, 0.2, 0.1}, {0.2, 0.6, 0.2}, {0.1, 0.2, 0.7}};
+    double[] fitted = {1.0 / 3, 1.0 / 3, 1.0 / 3};
+    double[][] drawn = {{0.1, 0.7, 0.2}, {0.25, 0.5, 0.25}, {0.6, 0.3, 0.1}};
+    int n = 20_000;
+    for (long seed = 1; seed <= 3; seed++) {
+      Random random = new Random(seed);
+      for (double[] shares : drawn) {
+        List<double[]> probabilities = new ArrayList<>();
+        int[] classes = new int[3];
+        double[] kinds = new double[3];
+        for (int i = 0; i < n; i++) {
+          int y = pick(random, shares);
+          int x = pick(random, likelihood[y]);
+          classes[y]++;
+          kinds[x] += 1.0 / n;
+          double sum = likelihood[0][x] + likelihood[1][x] + likelihood[2][x];
+          probabilities.add(new double[] {likelihood[0][x] / sum, likelihood[1][x] / sum, likelihood[2][x] / sum});
+        }
+        double[] estimated = EvaluateSentiment.estimateShares(probabilities, fitted);
+        String context = String.format("seed %d, shares %s, estimated %s", seed, java.util.Arrays.toString(shares),
+            java.util.Arrays.toString(estimated));
+        for (int x = 0; x < 3; x++) {
+          double explained = 0;
+          for (int y = 0; y < 3; y++) {
+            explained += estimated[y] * likelihood[y][x];
+          }
+          assertThat(String.format("%s: kind %d observed %.4f, explained %.4f", context, x, kinds[x], explained),
+              Math.abs(explained - kinds[x]) < 1e-3, is(true));
+        }
+        for (int y = 0; y < 3; y++) {
+          assertThat(String.format("%s: class %d drawn %.4f", context, y, classes[y] / (double) n),
+              Math.abs(estimated[y] - classes[y] / (double) n) < 0.05, is(true));
+        }
+      }
+    }
+    // Reweighing to the shares fitted with changes nothing.
+    double[] p = {0.2, 0.5, 0.3};
+    double[] same = EvaluateSentiment.reweigh(p, fitted, fitted);
+    for (int k = 0; k < 3; k++) {
+      assertThat("class " + k, Math.abs(same[k] - p[k]) < 1e-12, is(true));
+    }
+  }
+
+  private static int pick(Random random, double[] shares) {
+    double u = random.nextDouble();
+    for (int k = 0; k < shares.length - 1; k++) {
+      u -= shares[k];
+      if (u < 0) {
+        return k;
+      }
+    }
+    return shares.length - 1;
   }
 
   @Test
