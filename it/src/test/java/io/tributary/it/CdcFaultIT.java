@@ -55,6 +55,8 @@ import org.junit.jupiter.api.io.TempDir;
 class CdcFaultIT {
   private static final Path LAUNCHER = FlinkCluster.ROOT.resolve("runners/bin/tributary");
   private static final Duration CONVERGENCE = Duration.ofMinutes(3);
+  /** How often convergence prints what still differs. */
+  private static final Duration REPORT_EVERY = Duration.ofSeconds(10);
   private static final List<String> RUNNERS = List.of("DirectRunner", "FlinkRunner");
 
   @Test
@@ -159,9 +161,15 @@ class CdcFaultIT {
   /** Waits until a pipeline's cache, lake, features and dead letters pass {@link CdcServices#check}. */
   private static void converge(PipelineProcess p, CdcServices s, Workload w, long t0) throws Exception {
     long end = System.nanoTime() + CONVERGENCE.toNanos();
+    long nextReport = System.nanoTime() + REPORT_EVERY.toNanos();
     AssertionError last = null;
     while (System.nanoTime() < end) {
       p.assertAlive();
+      if (last != null && System.nanoTime() >= nextReport) {
+        nextReport += REPORT_EVERY.toNanos();
+        System.out.printf(Locale.ROOT, "cdc faults (%s): %.1f s: not converged yet: %s%n",
+            p.runner, (System.nanoTime() - t0) / 1e9, firstLines(last.getMessage(), 3));
+      }
       try {
         CdcServices.check(p.runner + " after the faults", s.tables, w, p.cachePrefix,
             p.cachePrefix + "feature:", p.lake, p.dead, Set.of());
@@ -177,6 +185,12 @@ class CdcFaultIT {
     System.out.printf("cdc faults (%s): not converged within %s; %s; files kept in %s; pipeline output:%n%s%n",
         p.runner, CONVERGENCE, counts(p, w), p.lake.getParent(), p.tail());
     throw last;
+  }
+
+  /** The first {@code n} lines of a failure's message, each cut to 200 characters. */
+  private static String firstLines(String message, int n) {
+    return String.valueOf(message).lines().limit(n).map(l -> l.length() > 200 ? l.substring(0, 200) + "..." : l)
+        .collect(java.util.stream.Collectors.joining(" | "));
   }
 
   /** The figures compared: changes made, rows the cache, lake and features hold. */
