@@ -197,7 +197,7 @@ public final class DashboardCommand implements AutoCloseable {
   public static void run(String... args) {
     Options options = PipelineOptionsFactory.fromArgs(args).withValidation().as(Options.class);
     DashboardCommand command = start(options);
-    System.out.println("Tributary " + options.getPage() + " dashboard: " + command.server.url() + options.getPage());
+    System.out.println("Tributary " + options.getPage() + " dashboard: " + command.server.address(options.getPage()));
     try {
       command.reader.join();
     } catch (InterruptedException e) {

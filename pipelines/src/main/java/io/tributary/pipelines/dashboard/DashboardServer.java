@@ -8,6 +8,8 @@ import io.javalin.util.JavalinBindException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,12 +42,14 @@ public final class DashboardServer implements AutoCloseable {
   private final Map<String, Board<?>> boards;
   private final ScheduledExecutorService ticker;
   private final String url;
+  private final int takenPort;
 
-  private DashboardServer(Javalin app, Map<String, Board<?>> boards, ScheduledExecutorService ticker, String url) {
+  private DashboardServer(Javalin app, Map<String, Board<?>> boards, ScheduledExecutorService ticker, String url, int takenPort) {
     this.app = app;
     this.boards = boards;
     this.ticker = ticker;
     this.url = url;
+    this.takenPort = takenPort;
   }
 
   /**
@@ -58,12 +62,16 @@ public final class DashboardServer implements AutoCloseable {
       byName.put(b.name(), b);
     }
     Javalin app;
+    // A port found taken is not tried (Javalin would log its failure as an error); one taken in
+    // between falls back the same way.
+    boolean taken = port != 0 && !free(host, port);
     try {
-      app = create(byName).start(host, port);
+      app = create(byName).start(host, taken ? 0 : port);
     } catch (JavalinBindException e) {
       if (port == 0) {
         throw e;
       }
+      taken = true;
       app = create(byName).start(host, 0);
     }
     String shownHost = host.contains(":") ? "[" + host + "]" : host;
@@ -87,7 +95,18 @@ public final class DashboardServer implements AutoCloseable {
         1,
         1,
         TimeUnit.SECONDS);
-    return new DashboardServer(app, byName, ticker, url);
+    return new DashboardServer(app, byName, ticker, url, taken ? port : 0);
+  }
+
+  /** Whether {@code host:port} can be bound now (with address reuse, as the server binds). */
+  private static boolean free(String host, int port) {
+    try (ServerSocket probe = new ServerSocket()) {
+      probe.setReuseAddress(true);
+      probe.bind(new InetSocketAddress(host, port));
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   private static Javalin create(Map<String, Board<?>> boards) {
@@ -169,6 +188,14 @@ public final class DashboardServer implements AutoCloseable {
 
   public int port() {
     return app.port();
+  }
+
+  /**
+   * A page's address as the launchers print it: {@code http://127.0.0.1:8080/activity}, followed
+   * by {@code (port 8080 is in use)} when the server had to take another port.
+   */
+  public String address(String page) {
+    return url + page + (takenPort == 0 ? "" : " (port " + takenPort + " is in use)");
   }
 
   @Override

@@ -53,7 +53,7 @@ public final class Dashboards {
     // pipeline's counters while it runs.
     options.as(DirectOptions.class).setBlockOnRun(false);
     try (DashboardServer server = serve(options, board, meter, result)) {
-      System.out.println("Tributary " + title + " dashboard: " + server.url() + board.name());
+      System.out.println("Tributary " + title + " dashboard: " + server.address(board.name()));
       System.out.flush();
       io.tributary.pipelines.io.Launch.prepare(pipeline);
       result.set(pipeline.run());

@@ -130,6 +130,8 @@ class DashboardServerTest {
             DashboardServer.start("127.0.0.1", taken.getLocalPort(), List.of(new Board<>("activity", new ActivityBoard())), () -> {})) {
       assertNotEquals(taken.getLocalPort(), server.port());
       assertEquals("http://127.0.0.1:" + server.port() + "/", server.url());
+      assertEquals("http://127.0.0.1:" + server.port() + "/activity (port " + taken.getLocalPort() + " is in use)",
+          server.address("activity"));
       assertTrue(get(server.url()).contains("href=\"/activity\""));
       String page = get(server.url() + "activity");
       assertTrue(page.contains("/webjars/uplot/"), "the chart library comes from the jar");
