@@ -68,7 +68,7 @@ public final class DashboardServer implements AutoCloseable {
     try {
       app = create(byName).start(host, taken ? 0 : port);
     } catch (JavalinBindException e) {
-      if (port == 0) {
+      if (port == 0 || taken) {
         throw e;
       }
       taken = true;
