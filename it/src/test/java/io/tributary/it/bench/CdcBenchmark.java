@@ -3,6 +3,7 @@ package io.tributary.it.bench;
 import io.tributary.it.Services;
 import io.tributary.it.cdc.Capture;
 import io.tributary.it.cdc.Connectors;
+import io.tributary.pipelines.Tributary;
 import io.tributary.pipelines.cdc.CdcOptions;
 import io.tributary.pipelines.cdc.CdcPipeline;
 import java.nio.charset.StandardCharsets;
@@ -312,7 +313,9 @@ public final class CdcBenchmark {
       return () -> {};
     }
     args.addAll(List.of("--runner=DirectRunner", "--targetParallelism=" + cores));
-    CdcOptions options = PipelineOptionsFactory.fromArgs(args.toArray(String[]::new)).as(CdcOptions.class);
+    // As `tributary cdc` runs it: the Direct runner's element checks off unless the arguments say.
+    CdcOptions options =
+        PipelineOptionsFactory.fromArgs(Tributary.withDirectRunnerDefaults(args.toArray(String[]::new))).as(CdcOptions.class);
     options.as(DirectOptions.class).setBlockOnRun(false);
     PipelineResult result = CdcPipeline.create(options).run();
     return () -> {
