@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
@@ -50,49 +51,39 @@ public final class Tributary {
 
   private Tributary() {}
 
-  /**
-   * The arguments, with {@code --runner=FlinkRunner} added when they name no runner and Beam's
-   * default, the Direct runner, is absent but Flink's runner is present: the job jar for a Flink
-   * cluster, run by {@code flink run} or the REST API.
-   */
-  static String[] withDefaultRunner(String[] args) {
-    if (Arrays.stream(args).anyMatch(a -> a.startsWith("--runner="))
-        || onClasspath("org.apache.beam.runners.direct.DirectRunner")
-        || !onClasspath("org.apache.beam.runners.flink.FlinkRunner")) {
-      return args;
-    }
-    String[] withRunner = Arrays.copyOf(args, args.length + 1);
-    withRunner[args.length] = "--runner=FlinkRunner";
-    return withRunner;
-  }
-
   /** Beam's options for the Direct runner's checks of every element. */
   private static final List<String> DIRECT_CHECKS = List.of("--enforceImmutability", "--enforceEncodability");
 
   /**
-   * The arguments, with the Direct runner's element checks ({@code --enforceImmutability}, {@code
-   * --enforceEncodability}) turned off when the pipeline runs on the Direct runner and the
-   * arguments do not set them. Those checks encode every element a step takes or gives, once
-   * more after its bundle, to catch a step that changes its input: a development aid for new
-   * steps (Beam's test pipelines keep them on, as do this project's tests) that took a third to
-   * half of the time of the pipelines' bounded runs (README, "Choosing the runner").
+   * The arguments with the launcher's runner defaults, the runner decided once:
+   *
+   * <ul>
+   *   <li>{@code --runner=FlinkRunner} when they name no runner and Beam's default, the Direct
+   *       runner, is absent but Flink's runner is present: the job jar for a Flink cluster, run by
+   *       {@code flink run} or the REST API;
+   *   <li>on the Direct runner, its element checks ({@code --enforceImmutability}, {@code
+   *       --enforceEncodability}) turned off unless the arguments set them. Those checks encode
+   *       every element a step takes or gives, once more after its bundle, to catch a step that
+   *       changes its input: a development aid for new steps (Beam's test pipelines keep them on,
+   *       as do this project's tests) that took a third to half of the time of the pipelines'
+   *       bounded runs (README, "Choosing the runner").
+   * </ul>
    */
-  public static String[] withDirectRunnerDefaults(String[] args) {
-    List<String> all = Arrays.asList(args);
-    boolean direct =
-        all.stream()
+  public static String[] withRunnerDefaults(String[] args) {
+    List<String> result = new ArrayList<>(Arrays.asList(args));
+    Optional<String> runner =
+        result.stream()
             .filter(a -> a.startsWith("--runner="))
             .map(a -> a.substring("--runner=".length()))
-            .reduce((first, last) -> last)
-            .map(Tributary::namesTheDirectRunner)
-            .orElseGet(() -> onClasspath("org.apache.beam.runners.direct.DirectRunner"));
-    if (!direct) {
-      return args;
-    }
-    List<String> result = new ArrayList<>(all);
-    for (String check : DIRECT_CHECKS) {
-      if (all.stream().noneMatch(a -> a.equals(check) || a.startsWith(check + "="))) {
-        result.add(check + "=false");
+            .reduce((first, last) -> last);
+    boolean directPresent = onClasspath("org.apache.beam.runners.direct.DirectRunner");
+    if (runner.isEmpty() && !directPresent && onClasspath("org.apache.beam.runners.flink.FlinkRunner")) {
+      result.add("--runner=FlinkRunner");
+    } else if (runner.map(Tributary::namesTheDirectRunner).orElse(directPresent)) {
+      for (String check : DIRECT_CHECKS) {
+        if (Arrays.stream(args).noneMatch(a -> a.equals(check) || a.startsWith(check + "="))) {
+          result.add(check + "=false");
+        }
       }
     }
     return result.toArray(new String[0]);
@@ -125,7 +116,7 @@ public final class Tributary {
       System.err.println("unknown pipeline '" + args[0] + "'; pipelines: " + names);
       System.exit(2);
     }
-    String[] rest = withDirectRunnerDefaults(withDefaultRunner(Arrays.copyOfRange(args, 1, args.length)));
+    String[] rest = withRunnerDefaults(Arrays.copyOfRange(args, 1, args.length));
     try {
       if (Arrays.asList(rest).contains("--help")) {
         PipelineOptionsFactory.register(entry.options());

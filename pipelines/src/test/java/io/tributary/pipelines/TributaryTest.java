@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 
 class TributaryTest {
   private static List<String> direct(String... args) {
-    return List.of(Tributary.withDirectRunnerDefaults(args));
+    return List.of(Tributary.withRunnerDefaults(args));
   }
 
   @Test
@@ -53,12 +53,12 @@ class TributaryTest {
             CdcOptions.class,
             EvaluateSentiment.Options.class,
             DashboardCommand.Options.class)) {
-      DirectOptions options = PipelineOptionsFactory.fromArgs(Tributary.withDirectRunnerDefaults(new String[0])).as(type).as(DirectOptions.class);
+      DirectOptions options = PipelineOptionsFactory.fromArgs(Tributary.withRunnerDefaults(new String[0])).as(type).as(DirectOptions.class);
       assertFalse(options.isEnforceImmutability(), type.getSimpleName() + ": enforceImmutability");
       assertFalse(options.isEnforceEncodability(), type.getSimpleName() + ": enforceEncodability");
     }
     DirectOptions asked =
-        PipelineOptionsFactory.fromArgs(Tributary.withDirectRunnerDefaults(new String[] {"--enforceImmutability"}))
+        PipelineOptionsFactory.fromArgs(Tributary.withRunnerDefaults(new String[] {"--enforceImmutability"}))
             .as(DirectOptions.class);
     assertTrue(asked.isEnforceImmutability(), "--enforceImmutability alone turns the check on");
     assertFalse(asked.isEnforceEncodability());

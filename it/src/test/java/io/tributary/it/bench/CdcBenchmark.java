@@ -315,7 +315,7 @@ public final class CdcBenchmark {
     args.addAll(List.of("--runner=DirectRunner", "--targetParallelism=" + cores));
     // As `tributary cdc` runs it: the Direct runner's element checks off unless the arguments say.
     CdcOptions options =
-        PipelineOptionsFactory.fromArgs(Tributary.withDirectRunnerDefaults(args.toArray(String[]::new))).as(CdcOptions.class);
+        PipelineOptionsFactory.fromArgs(Tributary.withRunnerDefaults(args.toArray(String[]::new))).as(CdcOptions.class);
     options.as(DirectOptions.class).setBlockOnRun(false);
     PipelineResult result = CdcPipeline.create(options).run();
     return () -> {
