@@ -11,19 +11,53 @@ import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.Count;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Sum;
 import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
 import org.apache.beam.sdk.transforms.windowing.FixedWindows;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.joda.time.Duration;
+import org.joda.time.Instant;
 import org.junit.jupiter.api.Test;
 
 @BeamTest
 class SyntheticTest {
   private static final TransactionGenerator GENERATOR =
       new TransactionGenerator(3, 1_700_000_000_000L, 100, 50, 0.01, 2000);
+
+  @Test
+  void boundedGivesEveryRecordOnceStampedWithItsEventTime(TestPipeline p) {
+    // 2,503 records in shards of 100: 26 shards, the last one short.
+    List<KV<String, Long>> expected = new ArrayList<>();
+    for (long i = 0; i < 2503; i++) {
+      Transaction t = GENERATOR.at(i);
+      expected.add(KV.of(t.getTransactionId(), t.getEventTimeMillis()));
+    }
+    PCollection<KV<String, Long>> stamped =
+        p.apply(Synthetic.bounded(GENERATOR, 2503).withShardSize(100)).apply("Stamps", ParDo.of(new StampFn()));
+    PAssert.that(stamped).containsInAnyOrder(expected);
+    PAssert.that(p.apply("None", Synthetic.bounded(GENERATOR, 0))).empty();
+    p.run().waitUntilFinish();
+  }
+
+  @Test
+  void boundedRefusesANegativeCount() {
+    IllegalArgumentException e =
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> Synthetic.bounded(GENERATOR, -1));
+    assertTrue(e.getMessage().contains("-1"), e.getMessage());
+  }
+
+  /** A record's id and the timestamp it carries. */
+  private static final class StampFn extends DoFn<Transaction, KV<String, Long>> {
+    @ProcessElement
+    public void process(@Element Transaction t, @Timestamp Instant timestamp, OutputReceiver<KV<String, Long>> out) {
+      out.output(KV.of(t.getTransactionId(), timestamp.getMillis()));
+    }
+  }
 
   @Test
   void streamedReadsEveryRecordOnceInItsPartsAndEnds(TestPipeline p) {
