@@ -2,9 +2,11 @@ package io.tributary.it.bench;
 
 import io.tributary.it.bench.Measure.Body;
 import io.tributary.it.bench.Measure.Run;
+import io.tributary.pipelines.io.Synthetic;
 import io.tributary.pipelines.sentiment.HeadlineGenerator;
 import io.tributary.proto.sentiment.ScoredMention;
 import io.tributary.proto.sentiment.TextItem;
+import io.tributary.transforms.coders.MessageCoder;
 import io.tributary.transforms.sentiment.CoreNlpPipelines;
 import io.tributary.transforms.sentiment.FinanceScorer;
 import io.tributary.transforms.sentiment.Sentiment;
@@ -15,8 +17,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.extensions.protobuf.ProtoCoder;
-import org.apache.beam.sdk.io.GenerateSequence;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -109,8 +109,9 @@ public final class SentimentBenchmark {
     // What the scoring DoFn does: the raw scorer plus tickers, attribution and the mention records.
     Work step = i -> inProcess.apply(generator.itemAt(i)).size();
     // The same with the coders a runner applies between steps (text in, mentions out).
-    ProtoCoder<TextItem> itemCoder = ProtoCoder.of(TextItem.class);
-    ProtoCoder<ScoredMention> mentionCoder = ProtoCoder.of(ScoredMention.class);
+    // The coders the pipeline applies between its steps.
+    MessageCoder<TextItem> itemCoder = MessageCoder.of(TextItem.class);
+    MessageCoder<ScoredMention> mentionCoder = MessageCoder.of(ScoredMention.class);
     Work coded = i -> {
       TextItem item = CoderUtils.decodeFromByteArray(itemCoder, CoderUtils.encodeToByteArray(itemCoder, generator.itemAt(i)));
       long k = 0;
@@ -220,9 +221,7 @@ public final class SentimentBenchmark {
     SCORED.set(0);
     BUNDLES.set(0);
     PCollection<TextItem> items =
-        p.apply("Indexes", GenerateSequence.from(0).to(sentences))
-            .apply("Headlines", ParDo.of(new HeadlineFn(generator)))
-            .setCoder(ProtoCoder.of(TextItem.class));
+        p.apply("Headlines", Synthetic.bounded(generator, sentences));
     if (spread) {
       // Spread the texts over the workers, as a partitioned source (Kafka) would.
       items = items.apply("Spread", Reshuffle.viaRandomKey());
@@ -231,19 +230,6 @@ public final class SentimentBenchmark {
     p.run().waitUntilFinish();
     if (SCORED.get() != sentences) {
       throw new IllegalStateException(runner + ": scored " + SCORED.get() + " mentions, expected " + sentences);
-    }
-  }
-
-  static final class HeadlineFn extends DoFn<Long, TextItem> {
-    private final HeadlineGenerator generator;
-
-    HeadlineFn(HeadlineGenerator generator) {
-      this.generator = generator;
-    }
-
-    @ProcessElement
-    public void process(@Element Long i, OutputReceiver<TextItem> out) {
-      out.output(generator.itemAt(i));
     }
   }
 

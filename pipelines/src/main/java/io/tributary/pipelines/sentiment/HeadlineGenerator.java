@@ -1,10 +1,12 @@
 package io.tributary.pipelines.sentiment;
 
+import io.tributary.pipelines.io.Synthetic;
 import io.tributary.proto.sentiment.Label;
 import io.tributary.proto.sentiment.TextItem;
-import java.io.Serializable;
+import io.tributary.transforms.coders.MessageCoder;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.apache.beam.sdk.coders.Coder;
 
 /**
  * Synthetic market headlines with known labels and tickers: headline {@code i} is a pure function
@@ -12,7 +14,7 @@ import java.util.SplittableRandom;
  * names one company by name or cashtag; its label is positive, negative or neutral in roughly
  * equal parts, and a few tickers have a bias, so their sentiment differs visibly.
  */
-public final class HeadlineGenerator implements Serializable {
+public final class HeadlineGenerator implements Synthetic.Generator<TextItem> {
   private static final long serialVersionUID = 1L;
 
   /** Company name and ticker pairs the generator writes about. */
@@ -70,7 +72,33 @@ public final class HeadlineGenerator implements Serializable {
 
   /** Headline {@code i}, published at {@code startMillis + i / perSecond}. */
   public TextItem itemAt(long i) {
-    return itemAt(i, startMillis + i * 1000 / perSecond);
+    return itemAt(i, slotMillis(i));
+  }
+
+  @Override
+  public TextItem at(long index) {
+    return itemAt(index);
+  }
+
+  @Override
+  public long slotMillis(long index) {
+    return startMillis + index * 1000 / perSecond;
+  }
+
+  /** Headlines are published in index order: the next one is never before this one's slot. */
+  @Override
+  public long watermarkMillis(long index) {
+    return slotMillis(index);
+  }
+
+  @Override
+  public long eventTimeMillis(TextItem record) {
+    return record.getPublishedMillis();
+  }
+
+  @Override
+  public Coder<TextItem> coder() {
+    return MessageCoder.of(TextItem.class);
   }
 
   /** Headline {@code i}, published at {@code publishedMillis}. */

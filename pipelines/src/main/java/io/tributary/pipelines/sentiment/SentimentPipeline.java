@@ -7,6 +7,7 @@ import io.tributary.pipelines.io.RedisOptions;
 import io.tributary.pipelines.io.Routes;
 import io.tributary.pipelines.io.Sinks;
 import io.tributary.pipelines.io.Sources;
+import io.tributary.pipelines.io.Synthetic;
 import io.tributary.proto.common.Failure;
 import io.tributary.proto.sentiment.ScoredMention;
 import io.tributary.proto.sentiment.ShiftAlert;
@@ -211,29 +212,26 @@ public final class SentimentPipeline {
   /** Synthetic headlines: bounded (as fast as read) with --maxEvents, else paced in real time. */
   static PCollection<TextItem> synthetic(Pipeline pipeline, SentimentOptions options) {
     HeadlineGenerator generator = new HeadlineGenerator(options.getSeed(), options.getStartMillis(), options.getEventsPerSecond());
-    GenerateSequence indexes =
-        options.getMaxEvents() > 0
-            ? GenerateSequence.from(0).to(options.getMaxEvents())
-            : GenerateSequence.from(0).withRate(options.getEventsPerSecond(), Duration.standardSeconds(1));
+    if (options.getMaxEvents() > 0) {
+      return pipeline.apply("Headlines", Synthetic.bounded(generator, options.getMaxEvents()));
+    }
     return pipeline
-        .apply("Indexes", indexes)
-        .apply("Headlines", ParDo.of(new HeadlineFn(generator, options.getMaxEvents() > 0)))
+        .apply("Indexes", GenerateSequence.from(0).withRate(options.getEventsPerSecond(), Duration.standardSeconds(1)))
+        .apply("Headlines", ParDo.of(new HeadlineFn(generator)))
         .setCoder(MessageCoder.of(TextItem.class));
   }
 
-  /** Headline i at its scheduled time (bounded) or at the time it is generated (paced). */
+  /** Headline i at the time it is generated. */
   static final class HeadlineFn extends DoFn<Long, TextItem> {
     private final HeadlineGenerator generator;
-    private final boolean scheduled;
 
-    HeadlineFn(HeadlineGenerator generator, boolean scheduled) {
+    HeadlineFn(HeadlineGenerator generator) {
       this.generator = generator;
-      this.scheduled = scheduled;
     }
 
     @ProcessElement
     public void process(@Element Long i, @Timestamp Instant now, OutputReceiver<TextItem> out) {
-      TextItem item = scheduled ? generator.itemAt(i) : generator.itemAt(i, now.getMillis());
+      TextItem item = generator.itemAt(i, now.getMillis());
       out.outputWithTimestamp(item, new Instant(item.getPublishedMillis()));
     }
 
