@@ -108,8 +108,7 @@ public final class SentimentBenchmark {
     };
     // What the scoring DoFn does: the raw scorer plus tickers, attribution and the mention records.
     Work step = i -> inProcess.apply(generator.itemAt(i)).size();
-    // The same with the coders a runner applies between steps (text in, mentions out).
-    // The coders the pipeline applies between its steps.
+    // The same with the coders the pipeline applies between its steps (text in, mentions out).
     MessageCoder<TextItem> itemCoder = MessageCoder.of(TextItem.class);
     MessageCoder<ScoredMention> mentionCoder = MessageCoder.of(ScoredMention.class);
     Work coded = i -> {

@@ -1,5 +1,6 @@
 package io.tributary.pipelines.io;
 
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tributary.pipelines.fraud.TransactionGenerator;
@@ -47,7 +48,7 @@ class SyntheticTest {
   @Test
   void boundedRefusesANegativeCount() {
     IllegalArgumentException e =
-        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> Synthetic.bounded(GENERATOR, -1));
+        assertThrows(IllegalArgumentException.class, () -> Synthetic.bounded(GENERATOR, -1));
     assertTrue(e.getMessage().contains("-1"), e.getMessage());
   }
 
