@@ -5,14 +5,14 @@ import java.util.List;
 import java.util.NoSuchElementException;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.io.OffsetBasedSource;
 import org.apache.beam.sdk.io.Read;
 import org.apache.beam.sdk.io.UnboundedSource;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.Impulse;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.Reshuffle;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
@@ -145,10 +145,14 @@ public final class Synthetic {
   }
 
   /**
-   * See {@link Synthetic#bounded}. The indexes are cut into shards of {@link #SHARD_SIZE}, spread
-   * over the workers by a {@code Reshuffle}, and each shard is generated in one loop. (A {@code
-   * GenerateSequence} source is read record by record, and on Flink each record read from a
-   * source also updates Beam's metrics: that took about two fifths of a bounded fraud run's CPU.)
+   * See {@link Synthetic#bounded}. The indexes are cut into shards of {@link #SHARD_SIZE}, and each
+   * shard is generated in one loop. The shard numbers come from a {@link ShardSource}, which splits
+   * into one source per shard, so each runner spreads them its own way: Flink hands the next shard
+   * to whichever worker asks first, the Direct runner makes each shard a bundle, Dataflow
+   * rebalances while it reads. (Records read one by one from a source each update Beam's metrics
+   * on Flink: that took about two fifths of a bounded fraud run's CPU. Shards spread by a {@code
+   * Reshuffle} with random keys land unevenly: 20 shards on two workers split 12 to 8 or worse
+   * about half the time, and the job waits for the busier one.)
    */
   public static final class Bounded<T> extends PTransform<PBegin, PCollection<T>> {
     /** Records per shard: enough to make a shard's overhead negligible, few enough to spread. */
@@ -179,34 +183,93 @@ public final class Synthetic {
 
     @Override
     public PCollection<T> expand(PBegin input) {
+      long shards = (count + shardSize - 1) / shardSize;
       return input
-          .apply("Start", Impulse.create())
-          .apply("Shards", ParDo.of(new ShardsFn(count, shardSize)))
-          .apply("SpreadShards", Reshuffle.viaRandomKey())
+          .apply("Shards", Read.from(new ShardSource(0, shards)))
           .apply("Generate", ParDo.of(new GenerateShardFn<>(generator, count, shardSize)))
           .setCoder(generator.coder());
     }
   }
 
-  /** The first index of each shard of {@code 0..count-1}. */
-  static final class ShardsFn extends DoFn<byte[], Long> {
-    private final long count;
-    private final int shardSize;
+  /**
+   * The shard numbers {@code [from, to)}. It splits into one source per shard, whatever bundle size
+   * the runner asks for: a shard is already the unit of work, and small splits let a runner hand
+   * them out as its workers free up.
+   */
+  static final class ShardSource extends OffsetBasedSource<Long> {
+    private static final long serialVersionUID = 1L;
 
-    ShardsFn(long count, int shardSize) {
-      this.count = count;
-      this.shardSize = shardSize;
+    ShardSource(long from, long to) {
+      super(from, to, 1);
     }
 
-    @ProcessElement
-    public void process(OutputReceiver<Long> out) {
-      for (long first = 0; first < count; first += shardSize) {
-        out.output(first);
+    @Override
+    public List<ShardSource> split(long desiredBundleSizeBytes, PipelineOptions options) {
+      if (getEndOffset() - getStartOffset() <= 1) {
+        return List.of(this);
       }
+      List<ShardSource> shards = new java.util.ArrayList<>();
+      for (long shard = getStartOffset(); shard < getEndOffset(); shard++) {
+        shards.add(new ShardSource(shard, shard + 1));
+      }
+      return shards;
+    }
+
+    @Override
+    public long getMaxEndOffset(PipelineOptions options) {
+      return getEndOffset();
+    }
+
+    @Override
+    public ShardSource createSourceForSubrange(long start, long end) {
+      return new ShardSource(start, end);
+    }
+
+    @Override
+    public BoundedReader<Long> createReader(PipelineOptions options) {
+      return new ShardReader(this);
+    }
+
+    @Override
+    public Coder<Long> getOutputCoder() {
+      return VarLongCoder.of();
     }
   }
 
-  /** The records of the shard that starts at an index, each stamped with its event time. */
+  static final class ShardReader extends OffsetBasedSource.OffsetBasedReader<Long> {
+    private long current;
+
+    ShardReader(ShardSource source) {
+      super(source);
+    }
+
+    @Override
+    protected long getCurrentOffset() {
+      return current;
+    }
+
+    @Override
+    protected boolean startImpl() {
+      current = getCurrentSource().getStartOffset();
+      return current < getCurrentSource().getEndOffset();
+    }
+
+    @Override
+    protected boolean advanceImpl() {
+      current++;
+      return current < getCurrentSource().getEndOffset();
+    }
+
+    @Override
+    public Long getCurrent() {
+      return current;
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  /** The records of a shard (by its number), each stamped with its event time. */
   static final class GenerateShardFn<T> extends DoFn<Long, T> {
     private final Generator<T> generator;
     private final long count;
@@ -219,7 +282,8 @@ public final class Synthetic {
     }
 
     @ProcessElement
-    public void process(@Element Long first, OutputReceiver<T> out) {
+    public void process(@Element Long shard, OutputReceiver<T> out) {
+      long first = shard * shardSize;
       long end = Math.min(count, first + shardSize);
       for (long index = first; index < end; index++) {
         T record = generator.at(index);

@@ -1,5 +1,6 @@
 package io.tributary.pipelines.io;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,7 +9,11 @@ import io.tributary.proto.fraud.Transaction;
 import io.tributary.testing.BeamTest;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.LongStream;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.testing.SourceTestUtils;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.Count;
@@ -43,6 +48,24 @@ class SyntheticTest {
     PAssert.that(stamped).containsInAnyOrder(expected);
     PAssert.that(p.apply("None", Synthetic.bounded(GENERATOR, 0))).empty();
     p.run().waitUntilFinish();
+  }
+
+  @Test
+  void shardSourceSplitsIntoOneSourcePerShardAndReadsEachOnce() throws Exception {
+    PipelineOptions options = PipelineOptionsFactory.create();
+    Synthetic.ShardSource source = new Synthetic.ShardSource(0, 7);
+    // Whatever bundle size the runner asks for.
+    for (long bytes : new long[] {1, 8, 1 << 20}) {
+      List<Synthetic.ShardSource> splits = source.split(bytes, options);
+      assertEquals(7, splits.size(), "splits for a desired bundle of " + bytes + " bytes");
+      SourceTestUtils.assertSourcesEqualReferenceSource(source, splits, options);
+    }
+    assertEquals(LongStream.range(0, 7).boxed().toList(), SourceTestUtils.readFromSource(source, options));
+    // A runner may split a reader while it reads (the Direct runner and Dataflow do).
+    SourceTestUtils.assertSplitAtFractionExhaustive(source, options);
+    Synthetic.ShardSource none = new Synthetic.ShardSource(0, 0);
+    assertEquals(List.of(none), none.split(8, options));
+    assertEquals(List.of(), SourceTestUtils.readFromSource(none, options));
   }
 
   @Test
