@@ -32,12 +32,14 @@ import org.apache.beam.sdk.values.PCollection;
  * DoFn does), plus the coders a runner applies; then {@code Sentiment.score()} in a Beam pipeline
  * on the Direct runner and on embedded Flink with one worker per core, straight from the source
  * and after a {@code Reshuffle}. The loops use one thread per core. Models are loaded before any
- * timing; each variant first runs on a fifth of the input to warm up, then {@code --repeats}
- * times (3) of which the fastest counts. Pipelines also run on a fifth of the input: the
- * difference of the two runs, free of start-up and shutdown, gives the steady rate. The baseline
- * runs again just before each pipeline, whose ratios use that measurement. Prints
- * seconds, sentences/s, the ratio to the baseline, the peak heap of the runs and the heap in use
- * after them (after a full GC: the models and what the runner keeps).
+ * timing; each variant first runs on a fifth of the input to warm up, then the loops {@code
+ * --repeats} times (3) of which the fastest counts. Each pipeline runs in {@code --repeats}
+ * rounds of three runs back to back: the baseline, the pipeline, and the pipeline on no input
+ * (its start-up and shutdown; the pipeline's time less that gives the steady rate). Ratios are
+ * taken within a round, since the machine's speed drifts over minutes, and the round with the
+ * median steady ratio is printed. Prints seconds, sentences/s, the ratio to the baseline, the peak
+ * heap of the runs and the heap in use after them (after a full GC: the models and what the
+ * runner keeps).
  *
  * <p>{@code it/bin/benchmark sentiment [--method=finance|combined|corenlp] [--sentences=N]
  * [--runners=direct,flink] [--parser=sr|pcfg] [--repeats=3]} (N defaults to 200,000 for the
@@ -139,23 +141,48 @@ public final class SentimentBenchmark {
           continue;
         }
         pipeline(runner, generator, score, warm, cores, spread);
-        // The machine's speed drifts over minutes: each pipeline is compared with the baseline
-        // measured again just before it.
-        Run again = measure(() -> loop(raw, n, cores));
-        double againRate = n / again.seconds();
-        print(runner, "  plain loop baseline again (ratios below use it)", n, again, againRate);
-        int fifth = n / 5;
-        Run small = measure(() -> pipeline(runner, generator, score, fifth, cores, spread));
-        Run run = measure(() -> pipeline(runner, generator, score, n, cores, spread));
-        long bundles = BUNDLES.get();
+        // The machine's speed drifts over minutes (10-20%, at times more): each round runs the
+        // baseline, the pipeline and the same pipeline on no input back to back, and compares
+        // them within the round; the median round counts.
         String name = "Sentiment.score() pipeline" + (spread ? " after Reshuffle" : "") + ", " + cores + " workers";
-        print(runner, name, n, run, againRate);
-        // Start-up and shutdown cost the same for any input: the difference of two runs leaves the steady rate.
-        Run steady = new Run(run.seconds() - small.seconds(), run.peakHeapMb(), run.liveHeapMb());
-        print(runner, "  steady rate: (" + n + " - " + fifth + ") / (difference of the runs)", n - fifth, steady, againRate);
-        System.out.printf("        (%,d bundles at the last step; the run of %,d took %.1f s)%n", bundles, fifth, small.seconds());
+        List<Run> baselines = new ArrayList<>();
+        List<Run> runs = new ArrayList<>();
+        List<Run> empties = new ArrayList<>();
+        for (int r = 0; r < repeats; r++) {
+          Run again = measureOnce(() -> loop(raw, n, cores));
+          Run run = measureOnce(() -> pipeline(runner, generator, score, n, cores, spread));
+          long bundles = BUNDLES.get();
+          Run empty = measureOnce(() -> pipeline(runner, generator, score, 0, cores, spread));
+          baselines.add(again);
+          runs.add(run);
+          empties.add(empty);
+          System.out.printf(
+              "        (round %d: baseline %.1f s, pipeline %.1f s in %,d bundles at the last step, on no input %.1f s: %.2fx end to end, %.2fx steady)%n",
+              r + 1, again.seconds(), run.seconds(), bundles, empty.seconds(),
+              again.seconds() / run.seconds(), again.seconds() / (run.seconds() - empty.seconds()));
+        }
+        int median = medianRound(baselines, runs, empties);
+        Run again = baselines.get(median);
+        double againRate = n / again.seconds();
+        print(runner, "  plain loop baseline (median round's)", n, again, againRate);
+        print(runner, name, n, runs.get(median), againRate);
+        // Start-up and shutdown cost what the run on no input took: the rest is the steady rate.
+        Run run = runs.get(median);
+        Run steady = new Run(run.seconds() - empties.get(median).seconds(), run.peakHeapMb(), run.liveHeapMb());
+        print(runner, "  steady rate: less the run on no input (" + String.format("%.1f s", empties.get(median).seconds()) + ")", n, steady, againRate);
       }
     }
+  }
+
+  /** The round whose steady ratio is the median of the rounds'. */
+  static int medianRound(List<Run> baselines, List<Run> runs, List<Run> empties) {
+    List<Integer> rounds = new ArrayList<>();
+    for (int r = 0; r < runs.size(); r++) {
+      rounds.add(r);
+    }
+    rounds.sort(java.util.Comparator.comparingDouble(
+        r -> baselines.get(r).seconds() / (runs.get(r).seconds() - empties.get(r).seconds())));
+    return rounds.get(rounds.size() / 2);
   }
 
   /** Scores text {@code i}; returns the mentions (or sentences) it gave. */
