@@ -267,6 +267,8 @@ public abstract class LakeSink
               .apply("GatherFiles", ParDo.of(new GatherFilesFn(run, getRotation(), getMaxRowsPerFile())))
               .setCoder(KvCoder.of(StringUtf8Coder.of(), ListCoder.of(MessageCoder.of(LakeRow.class))))
               .apply("WriteFiles", ParDo.of(new WriteBatchFn(getDirectory())))
+              .setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()))
+              .apply("CountFiles", ParDo.of(new CountFilesFn()))
               .setCoder(StringUtf8Coder.of());
     } else {
       written =
@@ -633,6 +635,8 @@ public abstract class LakeSink
    */
   static final class WriteFilesFn extends FileBatchFn<String> {
     private final ParquetFiles files;
+    private final Counter written = Metrics.counter(METRICS_NAMESPACE, "files");
+    private final Counter rowsWritten = Metrics.counter(METRICS_NAMESPACE, "rows");
 
     WriteFilesFn(String directory, String run, Duration rotation, int maxRows) {
       super(run, rotation, maxRows);
@@ -641,7 +645,8 @@ public abstract class LakeSink
 
     @Override
     void emit(String name, LakeRow first, Iterable<LakeRow> rows, OutputReceiver<String> out) throws IOException {
-      files.write(name, first, rows);
+      rowsWritten.inc(files.write(name, first, rows));
+      written.inc();
       out.output(name);
     }
   }
@@ -667,8 +672,13 @@ public abstract class LakeSink
     }
   }
 
-  /** Writes the files {@link GatherFilesFn} made, from stable input (see there). */
-  static final class WriteBatchFn extends DoFn<KV<String, List<LakeRow>>, String> {
+  /**
+   * Writes the files {@link GatherFilesFn} made, from stable input (see there); gives each file's
+   * name and rows. It counts nothing itself: on Flink the runner releases stable input when a
+   * checkpoint completes, outside the scope in which Beam's metrics are recorded, so counts made
+   * here would be lost ({@link CountFilesFn} counts).
+   */
+  static final class WriteBatchFn extends DoFn<KV<String, List<LakeRow>>, KV<String, Long>> {
     private final ParquetFiles files;
 
     WriteBatchFn(String directory) {
@@ -677,31 +687,43 @@ public abstract class LakeSink
 
     @ProcessElement
     @RequiresStableInput
-    public void process(@Element KV<String, List<LakeRow>> batch, OutputReceiver<String> out) throws IOException {
+    public void process(@Element KV<String, List<LakeRow>> batch, OutputReceiver<KV<String, Long>> out) throws IOException {
       List<LakeRow> rows = batch.getValue();
-      files.write(batch.getKey(), rows.get(0), rows);
-      out.output(batch.getKey());
+      out.output(KV.of(batch.getKey(), files.write(batch.getKey(), rows.get(0), rows)));
+    }
+  }
+
+  /** Counts the files {@link WriteBatchFn} wrote and their rows; gives each file's name. */
+  static final class CountFilesFn extends DoFn<KV<String, Long>, String> {
+    private final Counter written = Metrics.counter(METRICS_NAMESPACE, "files");
+    private final Counter rowsWritten = Metrics.counter(METRICS_NAMESPACE, "rows");
+
+    @ProcessElement
+    public void process(@Element KV<String, Long> file, OutputReceiver<String> out) {
+      written.inc();
+      rowsWritten.inc(file.getValue());
+      out.output(file.getKey());
     }
   }
 
   /**
    * Writes a file of rows under the directory: first under a hidden temporary name ({@code
    * .part-...parquet.<random>.tmp}, ignored by Parquet readers), then renamed, so readers never
-   * see a partial file and a file written again is replaced whole. Counters {@code files} and
-   * {@code rows}.
+   * see a partial file and a file written again is replaced whole.
    */
   static final class ParquetFiles implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
     private final String directory;
-    private final Counter files = Metrics.counter(METRICS_NAMESPACE, "files");
-    private final Counter written = Metrics.counter(METRICS_NAMESPACE, "rows");
 
     ParquetFiles(String directory) {
       this.directory = directory;
     }
 
-    /** Writes the rows (all of {@code first}'s schema) to {@code name} under the directory. */
-    void write(String name, LakeRow first, Iterable<LakeRow> rows) throws IOException {
+    /**
+     * Writes the rows (all of {@code first}'s schema) to {@code name} under the directory; returns
+     * how many.
+     */
+    long write(String name, LakeRow first, Iterable<LakeRow> rows) throws IOException {
       ResourceId dir = FileSystems.matchNewResource(directory, true);
       String[] parts = name.split("/");
       for (int i = 0; i < parts.length - 1; i++) {
@@ -723,8 +745,7 @@ public abstract class LakeSink
         parquet.flush();
       }
       FileSystems.rename(List.of(temp), List.of(target));
-      written.inc(n);
-      files.inc();
+      return n;
     }
   }
 
