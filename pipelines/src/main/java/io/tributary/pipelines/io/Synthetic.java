@@ -1,6 +1,7 @@
 package io.tributary.pipelines.io;
 
 import java.io.Serializable;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.NoSuchElementException;
 import org.apache.beam.sdk.coders.Coder;
@@ -208,7 +209,7 @@ public final class Synthetic {
       if (getEndOffset() - getStartOffset() <= 1) {
         return List.of(this);
       }
-      List<ShardSource> shards = new java.util.ArrayList<>();
+      List<ShardSource> shards = new ArrayList<>();
       for (long shard = getStartOffset(); shard < getEndOffset(); shard++) {
         shards.add(new ShardSource(shard, shard + 1));
       }
@@ -361,7 +362,7 @@ public final class Synthetic {
         // One ordered stream: the watermark promise holds for a single reader.
         return List.of(this);
       }
-      List<Source<T>> split = new java.util.ArrayList<>();
+      List<Source<T>> split = new ArrayList<>();
       for (int k = 0; k < parts; k++) {
         // A reader's part is a subsequence of the indexes, so the promise holds per reader.
         split.add(new Source<>(generator, false, count, k, parts, 1));

@@ -260,24 +260,23 @@ public abstract class LakeSink
         rows.apply("Rotate", Window.<LakeRow>into(new GlobalWindows()))
             .apply("KeyByFile", ParDo.of(new KeyByFileFn(getShards())))
             .setCoder(KvCoder.of(StringUtf8Coder.of(), MessageCoder.of(LakeRow.class)));
-    PCollection<String> written;
+    PCollection<KV<String, Long>> files;
     if (getExactlyOnce()) {
-      written =
+      files =
           byFile
               .apply("GatherFiles", ParDo.of(new GatherFilesFn(run, getRotation(), getMaxRowsPerFile())))
               .setCoder(KvCoder.of(StringUtf8Coder.of(), ListCoder.of(MessageCoder.of(LakeRow.class))))
-              .apply("WriteFiles", ParDo.of(new WriteBatchFn(getDirectory())))
-              .setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()))
-              .apply("CountFiles", ParDo.of(new CountFilesFn()))
-              .setCoder(StringUtf8Coder.of());
+              .apply("WriteFiles", ParDo.of(new WriteBatchFn(getDirectory())));
     } else {
-      written =
-          byFile
-              .apply(
-                  "WriteFiles",
-                  ParDo.of(new WriteFilesFn(getDirectory(), run, getRotation(), getMaxRowsPerFile())))
-              .setCoder(StringUtf8Coder.of());
+      files =
+          byFile.apply(
+              "WriteFiles", ParDo.of(new WriteFilesFn(getDirectory(), run, getRotation(), getMaxRowsPerFile())));
     }
+    PCollection<String> written =
+        files
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()))
+            .apply("CountFiles", ParDo.of(new CountFilesFn()))
+            .setCoder(StringUtf8Coder.of());
     return WithFailures.Result.of(written, failures);
   }
 
@@ -633,10 +632,8 @@ public abstract class LakeSink
    * into files differently the second time: across such a crash the lake is at least once (see
    * {@link GatherFilesFn} for exactly once).
    */
-  static final class WriteFilesFn extends FileBatchFn<String> {
+  static final class WriteFilesFn extends FileBatchFn<KV<String, Long>> {
     private final ParquetFiles files;
-    private final Counter written = Metrics.counter(METRICS_NAMESPACE, "files");
-    private final Counter rowsWritten = Metrics.counter(METRICS_NAMESPACE, "rows");
 
     WriteFilesFn(String directory, String run, Duration rotation, int maxRows) {
       super(run, rotation, maxRows);
@@ -644,10 +641,9 @@ public abstract class LakeSink
     }
 
     @Override
-    void emit(String name, LakeRow first, Iterable<LakeRow> rows, OutputReceiver<String> out) throws IOException {
-      rowsWritten.inc(files.write(name, first, rows));
-      written.inc();
-      out.output(name);
+    void emit(String name, LakeRow first, Iterable<LakeRow> rows, OutputReceiver<KV<String, Long>> out)
+        throws IOException {
+      out.output(KV.of(name, files.write(name, first, rows)));
     }
   }
 
@@ -674,9 +670,7 @@ public abstract class LakeSink
 
   /**
    * Writes the files {@link GatherFilesFn} made, from stable input (see there); gives each file's
-   * name and rows. It counts nothing itself: on Flink the runner releases stable input when a
-   * checkpoint completes, outside the scope in which Beam's metrics are recorded, so counts made
-   * here would be lost ({@link CountFilesFn} counts).
+   * name and rows to {@link CountFilesFn}.
    */
   static final class WriteBatchFn extends DoFn<KV<String, List<LakeRow>>, KV<String, Long>> {
     private final ParquetFiles files;
@@ -693,7 +687,12 @@ public abstract class LakeSink
     }
   }
 
-  /** Counts the files {@link WriteBatchFn} wrote and their rows; gives each file's name. */
+  /**
+   * Counts the files written and their rows ({@code files}, {@code rows}); gives each file's name.
+   * A step of its own: on Flink the runner releases the stable input of {@link WriteBatchFn} when
+   * a checkpoint completes, outside the scope in which Beam records metrics, so counts made there
+   * would be lost.
+   */
   static final class CountFilesFn extends DoFn<KV<String, Long>, String> {
     private final Counter written = Metrics.counter(METRICS_NAMESPACE, "files");
     private final Counter rowsWritten = Metrics.counter(METRICS_NAMESPACE, "rows");

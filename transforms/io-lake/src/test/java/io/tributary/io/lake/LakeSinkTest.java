@@ -136,13 +136,27 @@ class LakeSinkTest {
 
     p.apply(Create.timestamped(input).withCoder(ProtoCoder.of(LakeRow.class)))
         .apply(LakeSink.write(dir.toString()));
-    p.run().waitUntilFinish();
+    org.apache.beam.sdk.PipelineResult result = p.run();
+    result.waitUntilFinish();
 
     Map<String, List<GenericRecord>> files = readAll(dir);
     List<String> actual = new ArrayList<>();
     files.forEach((f, records) -> records.forEach(r -> actual.add(describe(f, r))));
     Diff<String> diff = Diff.of(expected, actual);
     assertThat("read back differs: " + diff, diff.isEmpty(), is(true));
+    // The counters say what was written.
+    Map<String, Long> counters = new TreeMap<>();
+    result.metrics()
+        .queryMetrics(
+            org.apache.beam.sdk.metrics.MetricsFilter.builder()
+                .addNameFilter(org.apache.beam.sdk.metrics.MetricNameFilter.inNamespace(LakeSink.METRICS_NAMESPACE))
+                .build())
+        .getCounters()
+        .forEach(c -> counters.merge(c.getName().getName(), c.getAttempted(), Long::sum));
+    assertThat(
+        "the lake's counters",
+        Map.of("files", counters.getOrDefault("files", 0L), "rows", counters.getOrDefault("rows", 0L)),
+        is(Map.of("files", (long) files.size(), "rows", (long) expected.size())));
 
     // Partitions: table=<dataset>/dt=<date>/hr=<hour> of the commit time (UTC).
     assertThat(
