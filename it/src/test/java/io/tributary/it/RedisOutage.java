@@ -10,16 +10,24 @@ import java.nio.file.Files;
 final class RedisOutage implements AutoCloseable {
   private final String pid;
   private final Thread resumer;
+  /** Counted down by {@link #close}: ends the outage early. */
+  private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
 
   private RedisOutage(String pid, java.time.Duration length) {
     this.pid = pid;
+    // The thread waits for the outage's end or for close(), whichever comes first, and then
+    // resumes Redis; close() does not interrupt it, so the signal's own wait is never cut short.
     this.resumer = new Thread(() -> {
+      boolean interrupted = false;
       try {
-        Thread.sleep(length.toMillis());
+        closed.await(length.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
       } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+        interrupted = true;
       }
       signal("CONT");
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     });
   }
 
@@ -50,7 +58,7 @@ final class RedisOutage implements AutoCloseable {
 
   @Override
   public void close() throws InterruptedException {
-    resumer.interrupt();
+    closed.countDown();
     resumer.join();
   }
 }
