@@ -44,7 +44,11 @@ import redis.clients.jedis.JedisPubSub;
  * measured: they let the JVMs compile the hot code and the pipeline settle; the figures are for the
  * rows committed after them.
  *
- * <pre>{@code it/bin/benchmark cdc [--rate=2000] [--seconds=30] [--warmup=10] [--batch=20] [--runners=direct,flink] [--snapshotRows=0] [--debezium.<property>=value ...] [--<pipeline option>=value ...]}</pre>
+ * <pre>{@code it/bin/benchmark cdc [--rate=2000] [--seconds=30] [--warmup=10] [--batch=20] [--runners=direct,flink] [--snapshotRows=0] [--idleTopics=0] [--debezium.<property>=value ...] [--<pipeline option>=value ...]}</pre>
+ *
+ * <p>With {@code --idleTopics=N} the topic pattern also matches N empty topics, created before the
+ * pipeline starts, as Debezium writes one topic per table and most tables are quiet at any moment:
+ * the pipeline reads them all, and the latency shows what the quiet ones cost the busy one.
  *
  * <p>With {@code --snapshotRows=N} the table holds N rows before the capture starts, and the
  * connector snapshots them first ({@code snapshot.mode=initial}): the benchmark prints how long
@@ -73,7 +77,7 @@ public final class CdcBenchmark {
         throw new IllegalArgumentException("bad argument " + arg + "; use --rate=N --seconds=N --batch=N --runners=direct,flink"
             + " and pipeline options as --name=value");
       }
-      if (List.of("rate", "seconds", "warmup", "batch", "runners", "snapshotRows").contains(key)) {
+      if (List.of("rate", "seconds", "warmup", "batch", "runners", "snapshotRows", "idleTopics").contains(key)) {
         a.put(key, arg.substring(eq + 1));
       } else if (key.startsWith("debezium.")) {
         debezium.put(key.substring("debezium.".length()), arg.substring(eq + 1));
@@ -86,14 +90,15 @@ public final class CdcBenchmark {
     int warmup = Integer.parseInt(a.getOrDefault("warmup", "10"));
     int batch = Integer.parseInt(a.getOrDefault("batch", "20"));
     long snapshotRows = Long.parseLong(a.getOrDefault("snapshotRows", "0"));
+    int idleTopics = Integer.parseInt(a.getOrDefault("idleTopics", "0"));
     // Flink last: its in-process job runs until this JVM exits.
     List<String> runners = Arrays.asList(a.getOrDefault("runners", "direct,flink").split(","));
-    System.out.printf(Locale.ROOT, "cdc benchmark: offered %,d changes/s for %d s (measured) after %d s (warm-up, not measured) in transactions of %d rows, %d cores; connector %s; pipeline options %s%n",
-        rate, seconds, warmup, batch, Runtime.getRuntime().availableProcessors(), debezium, pipelineArgs);
-    System.out.println("| runner | offered changes/s | visible | sustained changes/s | p50 ms | p90 ms | p99 ms | max ms |");
-    System.out.println("|---|---|---|---|---|---|---|---|");
+    System.out.printf(Locale.ROOT, "cdc benchmark: offered %,d changes/s for %d s (measured) after %d s (warm-up, not measured) in transactions of %d rows, %d cores; %d idle topics; connector %s; pipeline options %s%n",
+        rate, seconds, warmup, batch, Runtime.getRuntime().availableProcessors(), idleTopics, debezium, pipelineArgs);
+    System.out.println("| runner | offered changes/s | visible | sustained changes/s | p50 ms | p90 ms | p99 ms | max ms | pipeline JVM cores |");
+    System.out.println("|---|---|---|---|---|---|---|---|---|");
     for (String runner : runners) {
-      System.out.println(run(runner.trim(), rate, seconds, warmup, batch, snapshotRows, debezium, pipelineArgs));
+      System.out.println(run(runner.trim(), rate, seconds, warmup, batch, snapshotRows, idleTopics, debezium, pipelineArgs));
     }
     System.exit(0);
   }
@@ -105,6 +110,7 @@ public final class CdcBenchmark {
       int warmup,
       int batch,
       long snapshotRows,
+      int idleTopics,
       Map<String, String> debezium,
       List<String> pipelineArgs)
       throws Exception {
@@ -126,6 +132,13 @@ public final class CdcBenchmark {
       Path rules = dir.resolve("rules.yaml");
       Files.writeString(rules, "routes:\n  - name: items\n    tables: [\"" + id + ".public.items\"]\n"
           + "    cache: {key: \"item:{id}\", layout: hash}\nunrouted: {deadLetter: true}\n", StandardCharsets.UTF_8);
+      if (idleTopics > 0) {
+        String[] idle = new String[idleTopics];
+        for (int i = 0; i < idleTopics; i++) {
+          idle[i] = id + ".idle.t" + i;
+        }
+        io.tributary.it.Kafka.createTopics(idle);
+      }
       Map<Long, Long> visibleNanos = new ConcurrentHashMap<>();
       String keyPrefix = id + ":item:";
       Thread listener = listen(keyPrefix, visibleNanos);
@@ -148,6 +161,7 @@ public final class CdcBenchmark {
         long rows = (long) rate * seconds;
         long total = warmRows + rows;
         long start = System.nanoTime();
+        long cpuStart = cpuNanos();
         long next = 1;
         long periodNanos = TimeUnit.SECONDS.toNanos(1) * batch / rate;
         for (long tx = 0; next <= total; tx++) {
@@ -165,6 +179,8 @@ public final class CdcBenchmark {
           ids.forEach(i -> committedNanos.put(i, committed));
         }
         long offeredEnd = System.nanoTime();
+        // The cores this JVM (the pipeline, and the benchmark's light workload) used while offered.
+        double cores = (cpuNanos() - cpuStart) / (double) (offeredEnd - start);
         long deadline = offeredEnd + TimeUnit.SECONDS.toNanos(60);
         while (visibleNanos.size() - 1 < total && System.nanoTime() < deadline) {
           Thread.sleep(100);
@@ -184,8 +200,9 @@ public final class CdcBenchmark {
         Arrays.sort(sorted);
         double offered = total / ((offeredEnd - start) / 1e9);
         double sustained = n / ((lastVisible - measuredStart) / 1e9);
-        return String.format(Locale.ROOT, "| %s | %,.0f | %,d of %,d | %,.0f | %s | %s | %s | %s |",
-            runner, offered, n, rows, sustained, ms(sorted, 0.50), ms(sorted, 0.90), ms(sorted, 0.99), ms(sorted, 1.0));
+        return String.format(Locale.ROOT, "| %s | %,.0f | %,d of %,d | %,.0f | %s | %s | %s | %s | %.2f |",
+            runner, offered, n, rows, sustained, ms(sorted, 0.50), ms(sorted, 0.90), ms(sorted, 0.99), ms(sorted, 1.0),
+            cores);
       } finally {
         stop.run();
         listener.interrupt();
@@ -286,6 +303,12 @@ public final class CdcBenchmark {
     return t;
   }
 
+  /** The CPU time this JVM has used. */
+  private static long cpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
+  }
+
   /** Starts the cdc pipeline on the runner, unbounded; returns how to stop it (Flink: at exit). */
   private static Runnable start(String runner, String id, Path rules, Path dir, List<String> pipelineArgs) {
     List<String> args = new ArrayList<>(List.of(
@@ -302,6 +325,11 @@ public final class CdcBenchmark {
         "--featureKeyPrefix=" + id + ":feature:",
         "--lakePath=" + dir.resolve("lake"),
         "--sink=none"));
+    // A pipeline option given on the command line replaces the benchmark's default.
+    for (String given : pipelineArgs) {
+      String name = given.substring(0, given.indexOf('=') + 1);
+      args.removeIf(a -> a.startsWith(name));
+    }
     args.addAll(pipelineArgs);
     int cores = Runtime.getRuntime().availableProcessors();
     if (runner.equals("flink")) {
@@ -312,7 +340,10 @@ public final class CdcBenchmark {
       job.start();
       return () -> {};
     }
-    args.addAll(List.of("--runner=DirectRunner", "--targetParallelism=" + cores));
+    args.add("--runner=DirectRunner");
+    if (pipelineArgs.stream().noneMatch(a -> a.startsWith("--targetParallelism="))) {
+      args.add("--targetParallelism=" + cores);
+    }
     // As `tributary cdc` runs it: the Direct runner's element checks off unless the arguments say.
     CdcOptions options =
         PipelineOptionsFactory.fromArgs(Tributary.withRunnerDefaults(args.toArray(String[]::new))).as(CdcOptions.class);
