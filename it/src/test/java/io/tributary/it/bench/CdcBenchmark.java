@@ -325,24 +325,23 @@ public final class CdcBenchmark {
         "--featureKeyPrefix=" + id + ":feature:",
         "--lakePath=" + dir.resolve("lake"),
         "--sink=none"));
-    // A pipeline option given on the command line replaces the benchmark's default.
+    int cores = Runtime.getRuntime().availableProcessors();
+    args.addAll(
+        runner.equals("flink")
+            ? List.of("--runner=FlinkRunner", "--flinkMaster=[local]", "--streaming=true", "--parallelism=" + cores)
+            : List.of("--runner=DirectRunner", "--targetParallelism=" + cores));
+    // A pipeline option given on the command line replaces the benchmark's own.
     for (String given : pipelineArgs) {
       String name = given.substring(0, given.indexOf('=') + 1);
       args.removeIf(a -> a.startsWith(name));
     }
     args.addAll(pipelineArgs);
-    int cores = Runtime.getRuntime().availableProcessors();
     if (runner.equals("flink")) {
-      args.addAll(List.of("--runner=FlinkRunner", "--flinkMaster=[local]", "--streaming=true", "--parallelism=" + cores));
       CdcOptions options = PipelineOptionsFactory.fromArgs(args.toArray(String[]::new)).as(CdcOptions.class);
       Thread job = new Thread(() -> CdcPipeline.create(options).run().waitUntilFinish(), "flink-cdc");
       job.setDaemon(true);
       job.start();
       return () -> {};
-    }
-    args.add("--runner=DirectRunner");
-    if (pipelineArgs.stream().noneMatch(a -> a.startsWith("--targetParallelism="))) {
-      args.add("--targetParallelism=" + cores);
     }
     // As `tributary cdc` runs it: the Direct runner's element checks off unless the arguments say.
     CdcOptions options =

@@ -11,6 +11,7 @@ import io.tributary.proto.values.Column;
 import io.tributary.proto.values.ColumnSchema;
 import io.tributary.proto.values.Value;
 import io.tributary.transforms.coders.MessageCoder;
+import io.tributary.transforms.metrics.Counters;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,9 +29,6 @@ import org.apache.beam.runners.flink.FlinkRunner;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.coders.Coder;
-import org.apache.beam.sdk.metrics.MetricNameFilter;
-import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -112,15 +110,9 @@ class LakeRestoreTest {
 
   /** The sink's counters {@code files} and {@code rows}, as the runner reports them. */
   private static Map<String, Long> lakeCounters(PipelineResult result) {
-    Map<String, Long> counters = new TreeMap<>();
-    for (MetricResult<Long> c :
-        result.metrics().queryMetrics(MetricsFilter.builder().addNameFilter(MetricNameFilter.inNamespace(LakeSink.METRICS_NAMESPACE)).build()).getCounters()) {
-      String name = c.getName().getName();
-      if (name.equals("files") || name.equals("rows")) {
-        counters.merge(name, c.getAttempted(), Long::sum);
-      }
-    }
-    return counters;
+    return Map.of(
+        "files", Counters.attempted(result, LakeSink.METRICS_NAMESPACE, "files"),
+        "rows", Counters.attempted(result, LakeSink.METRICS_NAMESPACE, "rows"));
   }
 
   /** Runs the job to its end and returns how often each row id is in the lake. */

@@ -13,6 +13,7 @@ import io.tributary.testing.Diff;
 import io.tributary.transforms.cdc.CdcRouting;
 import io.tributary.transforms.cdc.Fixtures;
 import io.tributary.transforms.cdc.SourcePositions;
+import io.tributary.transforms.metrics.Counters;
 import io.tributary.transforms.values.Values;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,6 +26,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.extensions.protobuf.ProtoCoder;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.testing.TestStream;
@@ -136,7 +138,7 @@ class LakeSinkTest {
 
     p.apply(Create.timestamped(input).withCoder(ProtoCoder.of(LakeRow.class)))
         .apply(LakeSink.write(dir.toString()));
-    org.apache.beam.sdk.PipelineResult result = p.run();
+    PipelineResult result = p.run();
     result.waitUntilFinish();
 
     Map<String, List<GenericRecord>> files = readAll(dir);
@@ -145,17 +147,11 @@ class LakeSinkTest {
     Diff<String> diff = Diff.of(expected, actual);
     assertThat("read back differs: " + diff, diff.isEmpty(), is(true));
     // The counters say what was written.
-    Map<String, Long> counters = new TreeMap<>();
-    result.metrics()
-        .queryMetrics(
-            org.apache.beam.sdk.metrics.MetricsFilter.builder()
-                .addNameFilter(org.apache.beam.sdk.metrics.MetricNameFilter.inNamespace(LakeSink.METRICS_NAMESPACE))
-                .build())
-        .getCounters()
-        .forEach(c -> counters.merge(c.getName().getName(), c.getAttempted(), Long::sum));
     assertThat(
         "the lake's counters",
-        Map.of("files", counters.getOrDefault("files", 0L), "rows", counters.getOrDefault("rows", 0L)),
+        Map.of(
+            "files", Counters.attempted(result, LakeSink.METRICS_NAMESPACE, "files"),
+            "rows", Counters.attempted(result, LakeSink.METRICS_NAMESPACE, "rows")),
         is(Map.of("files", (long) files.size(), "rows", (long) expected.size())));
 
     // Partitions: table=<dataset>/dt=<date>/hr=<hour> of the commit time (UTC).
