@@ -39,7 +39,7 @@ import org.apache.beam.sdk.values.PCollection;
  * taken within a round, since the machine's speed drifts over minutes, and the round with the
  * median steady ratio is printed. Prints seconds, sentences/s, the ratio to the baseline, the peak
  * heap of the runs and the heap in use after them (after a full GC: the models and what the
- * runner keeps).
+ * runner keeps), and per round the collectors' pauses during each run.
  *
  * <p>{@code it/bin/benchmark sentiment [--method=finance|combined|corenlp] [--sentences=N]
  * [--runners=direct,flink] [--parser=sr|pcfg] [--repeats=3]} (N defaults to 200,000 for the
@@ -93,8 +93,9 @@ public final class SentimentBenchmark {
     long load = System.nanoTime();
     CoreNlpPipelines.get(config);
     java.util.function.Function<TextItem, List<ScoredMention>> inProcess = score.inProcess();
-    System.out.printf("sentiment benchmark: %,d headlines (one sentence each), method %s, CoreNLP %s%s, %d cores, loaded in %.1f s%n",
-        sentences, method, config.annotators(), method.usesCoreNlp() ? ", parser " + parser : "", cores, (System.nanoTime() - load) / 1e9);
+    System.out.printf("sentiment benchmark: %,d headlines (one sentence each), method %s, CoreNLP %s%s, %d cores, collector %s, loaded in %.1f s%n",
+        sentences, method, config.annotators(), method.usesCoreNlp() ? ", parser " + parser : "", cores, Measure.collectors(),
+        (System.nanoTime() - load) / 1e9);
     System.out.printf("%-7s %-52s %9s %9s %12s %8s %13s %13s%n", "runner", "variant", "sentences", "seconds", "sentences/s", "ratio", "peak heap MB", "heap after GC");
 
     int n = sentences;
@@ -157,8 +158,9 @@ public final class SentimentBenchmark {
           runs.add(run);
           empties.add(empty);
           System.out.printf(
-              "        (round %d: baseline %.1f s, pipeline %.1f s in %,d bundles at the last step, on no input %.1f s: %.2fx end to end, %.2fx steady)%n",
-              r + 1, again.seconds(), run.seconds(), bundles, empty.seconds(),
+              "        (round %d: baseline %.1f s (GC pauses %.2f s), pipeline %.1f s in %,d bundles at the last step (GC pauses %.2f s),"
+                  + " on no input %.1f s: %.2fx end to end, %.2fx steady)%n",
+              r + 1, again.seconds(), again.gcPauseSeconds(), run.seconds(), bundles, run.gcPauseSeconds(), empty.seconds(),
               again.seconds() / run.seconds(), again.seconds() / (run.seconds() - empty.seconds()));
         }
         int median = medianRound(baselines, runs, empties);
@@ -168,7 +170,7 @@ public final class SentimentBenchmark {
         print(runner, name, n, runs.get(median), againRate);
         // Start-up and shutdown cost what the run on no input took: the rest is the steady rate.
         Run run = runs.get(median);
-        Run steady = new Run(run.seconds() - empties.get(median).seconds(), run.peakHeapMb(), run.liveHeapMb());
+        Run steady = new Run(run.seconds() - empties.get(median).seconds(), run.peakHeapMb(), run.liveHeapMb(), run.gcPauseSeconds());
         print(runner, "  steady rate: less the run on no input (" + String.format("%.1f s", empties.get(median).seconds()) + ")", n, steady, againRate);
       }
     }
