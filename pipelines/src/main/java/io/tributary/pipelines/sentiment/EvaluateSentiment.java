@@ -262,7 +262,7 @@ public final class EvaluateSentiment {
     Set<FinanceFeatures.Group> rules = EnumSet.of(FinanceFeatures.Group.RULES);
     Set<FinanceFeatures.Group> noWords = EnumSet.complementOf(EnumSet.of(FinanceFeatures.Group.WORDS));
     Set<FinanceFeatures.Group> all = EnumSet.allOf(FinanceFeatures.Group.class);
-    for (double balance : new double[] {1, 0.5, 0}) {
+    for (double balance : new double[] {1, 0.75, 0.5, 0.25, 0}) {
       for (Set<FinanceFeatures.Group> g : List.of(rules, noWords)) {
         out.add(new FinanceModel.Config(g, 1e-4, 1, 300, balance));
       }
