@@ -2,6 +2,8 @@ package io.tributary.it;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The test Redis stopped (SIGSTOP: its connections hang, as in a network outage) now and resumed
@@ -11,7 +13,7 @@ final class RedisOutage implements AutoCloseable {
   private final String pid;
   private final Thread resumer;
   /** Counted down by {@link #close}: ends the outage early. */
-  private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+  private final CountDownLatch closed = new CountDownLatch(1);
 
   private RedisOutage(String pid, java.time.Duration length) {
     this.pid = pid;
@@ -20,7 +22,7 @@ final class RedisOutage implements AutoCloseable {
     this.resumer = new Thread(() -> {
       boolean interrupted = false;
       try {
-        closed.await(length.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        closed.await(length.toMillis(), TimeUnit.MILLISECONDS);
       } catch (InterruptedException e) {
         interrupted = true;
       }

@@ -1,11 +1,14 @@
 package io.tributary.it.bench;
 
+import com.sun.management.OperatingSystemMXBean;
+import io.tributary.it.Kafka;
 import io.tributary.it.Services;
 import io.tributary.it.cdc.Capture;
 import io.tributary.it.cdc.Connectors;
 import io.tributary.pipelines.Tributary;
 import io.tributary.pipelines.cdc.CdcOptions;
 import io.tributary.pipelines.cdc.CdcPipeline;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,11 +18,13 @@ import java.sql.PreparedStatement;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.sdk.PipelineResult;
@@ -65,7 +70,7 @@ public final class CdcBenchmark {
 
   public static void main(String[] args) throws Exception {
     Map<String, String> a = new java.util.HashMap<>();
-    Map<String, String> debezium = new java.util.LinkedHashMap<>();
+    Map<String, String> debezium = new LinkedHashMap<>();
     // Debezium's connector waits up to poll.interval.ms (500 ms by default) before it hands a
     // batch of changes to Connect: the largest part of the latency at the default.
     debezium.put("poll.interval.ms", "50");
@@ -137,7 +142,7 @@ public final class CdcBenchmark {
         for (int i = 0; i < idleTopics; i++) {
           idle[i] = id + ".idle.t" + i;
         }
-        io.tributary.it.Kafka.createTopics(idle);
+        Kafka.createTopics(idle);
       }
       Map<Long, Long> visibleNanos = new ConcurrentHashMap<>();
       String keyPrefix = id + ":item:";
@@ -272,7 +277,7 @@ public final class CdcBenchmark {
       admin.configSet("notify-keyspace-events", "Kh");
     }
     String channelPrefix = "__keyspace@0__:" + keyPrefix;
-    java.util.concurrent.CountDownLatch subscribed = new java.util.concurrent.CountDownLatch(1);
+    CountDownLatch subscribed = new CountDownLatch(1);
     Thread t = new Thread(() -> {
       try (Jedis jedis = new Jedis(Services.redisHost(), Services.redisPort())) {
         jedis.psubscribe(new JedisPubSub() {
@@ -305,7 +310,7 @@ public final class CdcBenchmark {
 
   /** The CPU time this JVM has used. */
   private static long cpuNanos() {
-    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+    return ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
         .getProcessCpuTime();
   }
 
