@@ -41,7 +41,9 @@ import org.joda.time.Duration;
  * users (exit status 1 if any differs).
  *
  * <p>{@code it/bin/benchmark activity [--events=1000000] [--runners=direct,flink] [--topN=10]
- * [--modes=batch,streaming] [--repeats=2]}
+ * [--modes=batch,streaming] [--repeats=2] [--variants=floor,naive,rankings,full,approximate]}:
+ * {@code --variants} runs only the variants named (for a profile of one); a speedup needs the naive
+ * variant in the same run.
  */
 public final class ActivityBenchmark {
   private static final Map<String, Map<Long, String>> RESULTS = new ConcurrentHashMap<>();
@@ -56,6 +58,7 @@ public final class ActivityBenchmark {
     String runners = "direct,flink";
     String modes = "batch,streaming";
     int topN = 10;
+    java.util.EnumSet<Variant> variants = java.util.EnumSet.allOf(Variant.class);
     for (String arg : args) {
       if (arg.startsWith("--events=")) {
         events = Long.parseLong(arg.substring(9));
@@ -67,9 +70,16 @@ public final class ActivityBenchmark {
         modes = arg.substring(8);
       } else if (arg.startsWith("--topN=")) {
         topN = Integer.parseInt(arg.substring(7));
+      } else if (arg.startsWith("--variants=")) {
+        variants = java.util.EnumSet.noneOf(Variant.class);
+        for (String name : arg.substring(11).split(",")) {
+          variants.add(Variant.named(name));
+        }
       } else {
         throw new IllegalArgumentException(
-            "unknown argument " + arg + "; use --events=N --runners=direct,flink --modes=batch,streaming --topN=N --repeats=N");
+            "unknown argument " + arg
+                + "; use --events=N --runners=direct,flink --modes=batch,streaming --topN=N --repeats=N"
+                + " --variants=floor,naive,rankings,full,approximate");
       }
     }
     // 1,000 views per second of event time over 1,000 pages and 50,000 users.
@@ -88,32 +98,34 @@ public final class ActivityBenchmark {
       for (String modeName : modes.split(",")) {
         Mode mode = Mode.valueOf(modeName.toUpperCase(java.util.Locale.ROOT));
         long warm = Math.min(events, 20_000);
-        for (Variant v : Variant.values()) {
+        for (Variant v : variants) {
           run(runner, mode, generator, warm, topN, v, "warm");
         }
         String at = runner + "-" + mode + "-";
-        Measure.Run floor = run(runner, mode, generator, events, topN, Variant.FLOOR, at + "floor");
-        Measure.Run naive = run(runner, mode, generator, events, topN, Variant.NAIVE, at + "naive");
-        Measure.Run rankings = run(runner, mode, generator, events, topN, Variant.RANKINGS, at + "rankings");
-        Measure.Run full = run(runner, mode, generator, events, topN, Variant.FULL, at + "full");
-        Measure.Run approximate = run(runner, mode, generator, events, topN, Variant.APPROXIMATE, at + "approximate");
-        String naiveCheck = oracle.check(RESULTS.get(at + "naive"), false);
-        String rankingsCheck = oracle.check(RESULTS.get(at + "rankings"), false);
-        String fullCheck = oracle.check(RESULTS.get(at + "full"), true);
-        String approximateCheck = oracle.checkApproximate(RESULTS.get(at + "approximate"));
-        allEqual &= naiveCheck.startsWith("equal") && rankingsCheck.startsWith("equal") && fullCheck.startsWith("equal")
-            && approximateCheck.startsWith("equal");
-        row(runner, mode, "(floor: generate and count the views only)", events, floor, "-", "");
-        row(runner, mode, "naive SlidingWindows + Count.perElement + Top", events, naive, "1.0x", naiveCheck);
-        row(runner, mode, "incremental rankSliding, rankings only", events, rankings,
-            String.format("%.1fx", naive.seconds() / rankings.seconds()), rankingsCheck);
-        row(runner, mode, "incremental rankSliding, + exact active users", events, full,
-            String.format("%.1fx", naive.seconds() / full.seconds()), fullCheck);
-        row(runner, mode, "incremental rankSliding, + HLL++ active users", events, approximate,
-            String.format("%.1fx", naive.seconds() / approximate.seconds()), approximateCheck);
-        System.out.printf(
-            "%-7s %-9s rankings + exact active users at %.1fx the naive top pages (target 10x)%n",
-            runner, mode.label(), naive.seconds() / full.seconds());
+        Map<Variant, Measure.Run> runs = new java.util.EnumMap<>(Variant.class);
+        for (Variant v : variants) {
+          runs.put(v, run(runner, mode, generator, events, topN, v, at + v.key()));
+        }
+        Measure.Run naive = runs.get(Variant.NAIVE);
+        for (Variant v : variants) {
+          Measure.Run r = runs.get(v);
+          String check =
+              switch (v) {
+                case FLOOR -> "";
+                case NAIVE, RANKINGS -> oracle.check(RESULTS.get(at + v.key()), false);
+                case FULL -> oracle.check(RESULTS.get(at + v.key()), true);
+                case APPROXIMATE -> oracle.checkApproximate(RESULTS.get(at + v.key()));
+              };
+          allEqual &= v == Variant.FLOOR || check.startsWith("equal");
+          String speedup =
+              v == Variant.FLOOR || naive == null ? "-" : String.format("%.1fx", naive.seconds() / r.seconds());
+          row(runner, mode, v.label, events, r, speedup, check);
+        }
+        if (naive != null && runs.containsKey(Variant.FULL)) {
+          System.out.printf(
+              "%-7s %-9s rankings + exact active users at %.1fx the naive top pages (target 10x)%n",
+              runner, mode.label(), naive.seconds() / runs.get(Variant.FULL).seconds());
+        }
       }
     }
     System.out.println(allEqual ? "every variant equals the oracle" : "A VARIANT DIFFERS FROM THE ORACLE");
@@ -135,11 +147,32 @@ public final class ActivityBenchmark {
 
   /** What a run computes. */
   enum Variant {
-    FLOOR,
-    NAIVE,
-    RANKINGS,
-    FULL,
-    APPROXIMATE
+    FLOOR("(floor: generate and count the views only)"),
+    NAIVE("naive SlidingWindows + Count.perElement + Top"),
+    RANKINGS("incremental rankSliding, rankings only"),
+    FULL("incremental rankSliding, + exact active users"),
+    APPROXIMATE("incremental rankSliding, + HLL++ active users");
+
+    final String label;
+
+    Variant(String label) {
+      this.label = label;
+    }
+
+    /** The variant's name on the command line. */
+    String key() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    static Variant named(String key) {
+      for (Variant v : values()) {
+        if (v.key().equals(key)) {
+          return v;
+        }
+      }
+      throw new IllegalArgumentException(
+          "unknown variant '" + key + "'; variants: floor, naive, rankings, full, approximate");
+    }
   }
 
   private static Measure.Run run(

@@ -30,8 +30,11 @@ import org.apache.beam.sdk.transforms.Combine.CombineFn;
  * each (count descending, then key ascending, so ties are ranked deterministically).
  *
  * <p>Exact: counts are kept per key and users per id; memory grows with the distinct pages,
- * referrers and users of a window. Users are the costly part (each bucket's user set is merged
- * into every window that contains it), so counting them can be turned off.
+ * referrers and users of a window. A bucket's users are gathered in a hash set, which {@link
+ * #compact} turns into an immutable {@link UserIds}; merging buckets into a window then keeps
+ * references to their {@code UserIds}, and their union is counted once per extracted result rather
+ * than built by copying each bucket's ids into every window that contains it. Counting users can
+ * still be turned off, or done with a fixed-size sketch.
  */
 final class ActivityCombineFn
     extends CombineFn<PageView, ActivityCombineFn.Accumulator, ActivitySnapshot> {
@@ -58,7 +61,13 @@ final class ActivityCombineFn
   static final class Accumulator {
     final Map<String, Long> pages;
     final Map<String, Long> referrers;
-    final Set<String> users;
+    /** Users added one by one (a bucket's views), not yet in {@link #userParts}. */
+    Set<String> users;
+    /**
+     * Immutable sets of users merged in (the buckets of a window), shared with every other
+     * accumulator they were merged into; the users are the union of these and {@link #users}.
+     */
+    final List<UserIds> userParts;
     /** The sketch of the users when they are counted approximately (then {@code users} is empty). */
     final HyperLogLogPlus sketch;
     long views;
@@ -69,6 +78,7 @@ final class ActivityCombineFn
           new HashMap<>(),
           new HashMap<>(),
           new HashSet<>(),
+          new ArrayList<>(),
           sketchPrecision > 0 ? new HyperLogLogPlus(sketchPrecision) : null,
           0,
           0);
@@ -78,12 +88,14 @@ final class ActivityCombineFn
         Map<String, Long> pages,
         Map<String, Long> referrers,
         Set<String> users,
+        List<UserIds> userParts,
         HyperLogLogPlus sketch,
         long views,
         long internal) {
       this.pages = pages;
       this.referrers = referrers;
       this.users = users;
+      this.userParts = userParts;
       this.sketch = sketch;
       this.views = views;
       this.internal = internal;
@@ -123,6 +135,7 @@ final class ActivityCombineFn
       other.pages.forEach((k, v) -> merged.pages.merge(k, v, Long::sum));
       other.referrers.forEach((k, v) -> merged.referrers.merge(k, v, Long::sum));
       merged.users.addAll(other.users);
+      merged.userParts.addAll(other.userParts);
       if (merged.sketch != null) {
         try {
           merged.sketch.addAll(other.sketch);
@@ -142,11 +155,32 @@ final class ActivityCombineFn
         .addAllTopPages(top(acc.pages, topN))
         .addAllTopReferrers(top(acc.referrers, topN))
         .setActivePages(acc.pages.size())
-        .setActiveUsers(acc.sketch != null ? acc.sketch.cardinality() : acc.users.size())
+        .setActiveUsers(
+            acc.sketch != null ? acc.sketch.cardinality() : UserIds.countUnion(acc.userParts, acc.users))
         .setPageViews(acc.views)
         .setInternalReferrals(acc.internal)
         .build();
   }
+
+  /**
+   * Seals the users added one by one into an immutable {@link UserIds}, so that the accumulators
+   * this one is merged into share it instead of copying it; also folds the parts of an accumulator
+   * that has gathered more than {@value #MAX_USER_PARTS} (late panes merged into a window) into
+   * one.
+   */
+  @Override
+  public Accumulator compact(Accumulator acc) {
+    if (!acc.users.isEmpty() || acc.userParts.size() > MAX_USER_PARTS) {
+      UserIds all = UserIds.union(acc.userParts, acc.users);
+      acc.userParts.clear();
+      acc.userParts.add(all);
+      acc.users = new HashSet<>();
+    }
+    return acc;
+  }
+
+  /** More parts than this are folded into one by {@link #compact}. */
+  static final int MAX_USER_PARTS = 64;
 
   /** The n highest counts in {@link #RANKING} order, in O(size log n). */
   static List<RankedCount> top(Map<String, Long> counts, int n) {
@@ -173,7 +207,11 @@ final class ActivityCombineFn
     return AccumulatorCoder.INSTANCE;
   }
 
-  /** Encodes counts and users as length-prefixed lists. */
+  /**
+   * Encodes counts as length-prefixed lists and the distinct users as one {@link UserIds} (a
+   * window's shared parts are written as their union, so the encoding does not depend on how the
+   * users were merged); decoding the users copies their bytes, and they form one part.
+   */
   static final class AccumulatorCoder extends AtomicCoder<Accumulator> {
     static final AccumulatorCoder INSTANCE = new AccumulatorCoder();
     private static final StringUtf8Coder STRING = StringUtf8Coder.of();
@@ -184,10 +222,7 @@ final class ActivityCombineFn
     public void encode(Accumulator acc, OutputStream out) throws IOException {
       encodeCounts(acc.pages, out);
       encodeCounts(acc.referrers, out);
-      INT.encode(acc.users.size(), out);
-      for (String user : acc.users) {
-        STRING.encode(user, out);
-      }
+      UserIds.union(acc.userParts, acc.users).encode(out);
       if (acc.sketch == null) {
         INT.encode(0, out);
       } else {
@@ -203,10 +238,10 @@ final class ActivityCombineFn
     public Accumulator decode(InputStream in) throws IOException {
       Map<String, Long> pages = decodeCounts(in);
       Map<String, Long> referrers = decodeCounts(in);
-      int users = INT.decode(in);
-      Set<String> userSet = new HashSet<>(Math.max(16, users * 2));
-      for (int i = 0; i < users; i++) {
-        userSet.add(STRING.decode(in));
+      UserIds users = UserIds.decode(in);
+      List<UserIds> userParts = new ArrayList<>(1);
+      if (users.size() > 0) {
+        userParts.add(users);
       }
       int length = INT.decode(in);
       HyperLogLogPlus sketch = null;
@@ -217,7 +252,8 @@ final class ActivityCombineFn
         }
         sketch = HyperLogLogPlus.Builder.build(bytes);
       }
-      return new Accumulator(pages, referrers, userSet, sketch, LONG.decode(in), LONG.decode(in));
+      return new Accumulator(
+          pages, referrers, new HashSet<>(), userParts, sketch, LONG.decode(in), LONG.decode(in));
     }
 
     private static void encodeCounts(Map<String, Long> counts, OutputStream out)

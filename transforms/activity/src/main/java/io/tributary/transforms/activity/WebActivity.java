@@ -191,9 +191,12 @@ public final class WebActivity {
 
     /**
      * Whether to count the distinct users of each window (default true), exactly. Exact counting
-     * keeps every user id of a window and is most of this transform's cost (see the README's
-     * benchmark); {@link #withApproximateActiveUsers} counts with a fixed-size sketch instead;
-     * without either, {@code active_users} is 0.
+     * keeps the distinct user ids of each bucket as one immutable byte array; a window refers to
+     * its buckets' arrays and counts their union when it fires, so memory grows with the distinct
+     * users per bucket and a window's cost with the ids of its buckets. A runner that sends each
+     * bucket to each of its windows apart (Flink does) copies that array once per window; the
+     * README's benchmark gives the cost. {@link #withApproximateActiveUsers} counts with a
+     * fixed-size sketch instead; without either, {@code active_users} is 0.
      */
     public RankSliding withActiveUsers(boolean activeUsers) {
       return toBuilder().setActiveUsers(activeUsers).setSketchPrecision(0).build();

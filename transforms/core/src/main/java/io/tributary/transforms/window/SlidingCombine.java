@@ -35,7 +35,7 @@ import org.joda.time.Duration;
  *
  * <ol>
  *   <li>each element is added once to the accumulator of its <em>bucket</em>, a fixed window of
- *       {@code gcd(size, period)}, per key;
+ *       {@code gcd(size, period)}, per key, which is then {@linkplain CombineFn#compact compacted};
  *   <li>only the bucket accumulators are assigned to the sliding windows that contain them, merged
  *       with {@link CombineFn#mergeAccumulators} and extracted.
  * </ol>
@@ -336,9 +336,13 @@ public final class SlidingCombine {
       return fn.compact(accumulator);
     }
 
+    /**
+     * The bucket's accumulator, compacted once here rather than in each of the windows it is merged
+     * into (a {@code CombineFn} may compact to a form that merges more cheaply).
+     */
     @Override
     public AccumT extractOutput(AccumT accumulator) {
-      return accumulator;
+      return fn.compact(accumulator);
     }
 
     @Override
