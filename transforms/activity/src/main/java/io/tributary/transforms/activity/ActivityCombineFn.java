@@ -146,6 +146,10 @@ final class ActivityCombineFn
       merged.views += other.views;
       merged.internal += other.internal;
     }
+    if (merged.userParts.size() > MAX_USER_PARTS) {
+      // A window merged with many late panes: bound its parts whether or not the runner compacts.
+      foldUsers(merged);
+    }
     return merged;
   }
 
@@ -164,22 +168,28 @@ final class ActivityCombineFn
 
   /**
    * Seals the users added one by one into an immutable {@link UserIds}, so that the accumulators
-   * this one is merged into share it instead of copying it; also folds the parts of an accumulator
-   * that has gathered more than {@value #MAX_USER_PARTS} (late panes merged into a window) into
-   * one.
+   * this one is merged into share it instead of copying it.
    */
   @Override
   public Accumulator compact(Accumulator acc) {
-    if (!acc.users.isEmpty() || acc.userParts.size() > MAX_USER_PARTS) {
-      UserIds all = UserIds.union(acc.userParts, acc.users);
-      acc.userParts.clear();
-      acc.userParts.add(all);
-      acc.users = new HashSet<>();
+    if (!acc.users.isEmpty()) {
+      foldUsers(acc);
     }
     return acc;
   }
 
-  /** More parts than this are folded into one by {@link #compact}. */
+  /** Replaces the users of {@code acc}, parts and added ones, by one part: their union. */
+  private static void foldUsers(Accumulator acc) {
+    UserIds all = UserIds.union(acc.userParts, acc.users);
+    acc.userParts.clear();
+    acc.userParts.add(all);
+    acc.users = new HashSet<>();
+  }
+
+  /**
+   * More parts than this are folded into one when merged (a window has one per bucket and late
+   * pane).
+   */
   static final int MAX_USER_PARTS = 64;
 
   /** The n highest counts in {@link #RANKING} order, in O(size log n). */

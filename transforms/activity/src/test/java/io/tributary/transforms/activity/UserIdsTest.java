@@ -109,17 +109,15 @@ class UserIdsTest {
   }
 
   @Test
-  void aWindowOfManyLatePanesIsFoldedIntoOnePart() {
+  void aWindowOfManyLatePanesKeepsABoundedNumberOfParts() {
     ActivityCombineFn fn = new ActivityCombineFn(3, Set.of(), true, 0);
     ActivityCombineFn.Accumulator window = fn.createAccumulator();
-    for (int pane = 0; pane <= ActivityCombineFn.MAX_USER_PARTS; pane++) {
-      ActivityCombineFn.Accumulator late = fn.addInput(fn.createAccumulator(), view("user-" + pane % 10));
+    for (int pane = 0; pane < 10 * ActivityCombineFn.MAX_USER_PARTS; pane++) {
+      ActivityCombineFn.Accumulator late = fn.addInput(fn.createAccumulator(), view("user-" + pane % 100));
       window = fn.mergeAccumulators(List.of(window, fn.compact(late)));
+      assertTrue(window.userParts.size() <= ActivityCombineFn.MAX_USER_PARTS, "parts after pane " + pane);
+      assertEquals(Math.min(pane + 1, 100), fn.extractOutput(window).getActiveUsers(), "users after pane " + pane);
     }
-    assertEquals(ActivityCombineFn.MAX_USER_PARTS + 1, window.userParts.size());
-    window = fn.compact(window);
-    assertEquals(1, window.userParts.size());
-    assertEquals(10, fn.extractOutput(window).getActiveUsers());
   }
 
   private static ActivityCombineFn.Accumulator roundTrip(ActivityCombineFn.Accumulator acc) throws IOException {
