@@ -41,9 +41,9 @@ import org.joda.time.Duration;
  * users (exit status 1 if any differs).
  *
  * <p>{@code it/bin/benchmark activity [--events=1000000] [--runners=direct,flink] [--topN=10]
- * [--modes=batch,streaming] [--repeats=2] [--variants=floor,naive,rankings,full,approximate]}:
- * {@code --variants} runs only the variants named (for a profile of one); a speedup needs the naive
- * variant in the same run.
+ * [--modes=batch,streaming] [--repeats=2] [--variants=floor,naive,rankings,full,approximate]
+ * [--fanout=0]}: {@code --variants} runs only the variants named (for a profile of one); a speedup
+ * needs the naive variant in the same run; {@code --fanout} is {@code rankSliding().withFanout}.
  */
 public final class ActivityBenchmark {
   private static final Map<String, Map<Long, String>> RESULTS = new ConcurrentHashMap<>();
@@ -70,6 +70,8 @@ public final class ActivityBenchmark {
         modes = arg.substring(8);
       } else if (arg.startsWith("--topN=")) {
         topN = Integer.parseInt(arg.substring(7));
+      } else if (arg.startsWith("--fanout=")) {
+        fanout = Integer.parseInt(arg.substring(9));
       } else if (arg.startsWith("--variants=")) {
         variants = java.util.EnumSet.noneOf(Variant.class);
         for (String name : arg.substring(11).split(",")) {
@@ -79,7 +81,7 @@ public final class ActivityBenchmark {
         throw new IllegalArgumentException(
             "unknown argument " + arg
                 + "; use --events=N --runners=direct,flink --modes=batch,streaming --topN=N --repeats=N"
-                + " --variants=floor,naive,rankings,full,approximate");
+                + " --variants=floor,naive,rankings,full,approximate --fanout=N");
       }
     }
     // 1,000 views per second of event time over 1,000 pages and 50,000 users.
@@ -145,6 +147,9 @@ public final class ActivityBenchmark {
   /** Runs of each variant; the fastest counts. */
   static int repeats = 2;
 
+  /** {@code rankSliding().withFanout}: intermediate keys per bucket (0, the default: none). */
+  static int fanout = 0;
+
   /** What a run computes. */
   enum Variant {
     FLOOR("(floor: generate and count the views only)"),
@@ -199,7 +204,7 @@ public final class ActivityBenchmark {
               .apply("Collect", ParDo.of(new CollectTopFn(label)));
       case RANKINGS, FULL, APPROXIMATE -> {
         WebActivity.RankSliding rank =
-            WebActivity.rankSliding().withSize(SIZE).withPeriod(PERIOD).withTopN(topN);
+            WebActivity.rankSliding().withSize(SIZE).withPeriod(PERIOD).withTopN(topN).withFanout(fanout);
         rank =
             variant == Variant.RANKINGS
                 ? rank.withActiveUsers(false)
