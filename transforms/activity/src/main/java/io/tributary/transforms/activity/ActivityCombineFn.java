@@ -167,12 +167,13 @@ final class ActivityCombineFn
   }
 
   /**
-   * Seals the users added one by one into an immutable {@link UserIds}, so that the accumulators
-   * this one is merged into share it instead of copying it.
+   * Seals the users into one immutable {@link UserIds}: those added one by one and the parts merged
+   * in (a bucket's partial accumulators, one per bundle that read its views, share users), so that
+   * the accumulators this one is merged into share one set of distinct ids instead of copying it.
    */
   @Override
   public Accumulator compact(Accumulator acc) {
-    if (!acc.users.isEmpty()) {
+    if (!acc.users.isEmpty() || acc.userParts.size() > 1) {
       foldUsers(acc);
     }
     return acc;

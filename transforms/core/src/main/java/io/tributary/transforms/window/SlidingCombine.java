@@ -2,6 +2,8 @@ package io.tributary.transforms.window;
 
 import com.google.auto.value.AutoValue;
 import java.math.BigInteger;
+import java.util.HashMap;
+import java.util.Map;
 import javax.annotation.Nullable;
 import org.apache.beam.sdk.coders.CannotProvideCoderException;
 import org.apache.beam.sdk.coders.Coder;
@@ -16,6 +18,7 @@ import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.windowing.AfterPane;
 import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.FixedWindows;
 import org.apache.beam.sdk.transforms.windowing.SlidingWindows;
 import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
@@ -35,7 +38,9 @@ import org.joda.time.Duration;
  *
  * <ol>
  *   <li>each element is added once to the accumulator of its <em>bucket</em>, a fixed window of
- *       {@code gcd(size, period)}, per key, which is then {@linkplain CombineFn#compact compacted};
+ *       {@code gcd(size, period)}, per key: first within the bundle that reads it (one partial
+ *       accumulator per key, bucket and bundle), then the partials are merged per key and bucket,
+ *       and the bucket's accumulator is {@linkplain CombineFn#compact compacted};
  *   <li>only the bucket accumulators are assigned to the sliding windows that contain them, merged
  *       with {@link CombineFn#mergeAccumulators} and extracted.
  * </ol>
@@ -49,10 +54,12 @@ import org.joda.time.Duration;
  * the window (each pane is complete, never a delta). An element is counted in <em>all</em> windows
  * that contain it, or, when the watermark has passed the end of the last of them plus the allowed
  * lateness, in none: it is then dropped by the runner and counted in its {@code
- * droppedDueToLateness} counter. (Plain {@code SlidingWindows} may count such an element in some of
- * its windows and not others.)
+ * droppedDueToLateness} counter, which counts the partial accumulators it drops (each the elements
+ * of one key and bucket within a bundle, all equally late). (Plain {@code SlidingWindows} may count
+ * such an element in some of its windows and not others.)
  *
- * <p><b>Hot keys.</b> Both steps use combiner lifting, so a key with most of the traffic is
+ * <p><b>Hot keys.</b> The bucket step combines within each bundle before any grouping, and both
+ * steps use combiner lifting where the runner has it, so a key with most of the traffic is
  * pre-aggregated where it is read; {@link PerKey#withHotKeyFanout} adds an intermediate level for a
  * key too hot even for that.
  *
@@ -182,7 +189,8 @@ public final class SlidingCombine {
       // so that a late element reaches all of its windows or none.
       Duration bucketLateness = getAllowedLateness().plus(size).minus(bucket);
 
-      Combine.PerKey<K, InputT, AccumT> partial = Combine.perKey(new PartialFn<>(getFn()));
+      KvCoder<K, AccumT> partialCoder = KvCoder.of(inputCoder.getKeyCoder(), accumCoder);
+      Combine.PerKey<K, AccumT, AccumT> partial = Combine.perKey(new MergePartialsFn<>(getFn(), accumCoder));
       PCollection<KV<K, AccumT>> buckets =
           input
               .apply(
@@ -197,10 +205,12 @@ public final class SlidingCombine {
                       .withOnTimeBehavior(Window.OnTimeBehavior.FIRE_IF_NON_EMPTY)
                       .withTimestampCombiner(TimestampCombiner.END_OF_WINDOW)
                       .discardingFiredPanes())
+              .apply("CombineInBundle", ParDo.of(new CombineInBundleFn<>(getFn(), inputCoder.getKeyCoder())))
+              .setCoder(partialCoder)
               .apply(
                   "CombineBuckets",
                   getHotKeyFanout() > 0 ? partial.withHotKeyFanout(getHotKeyFanout()) : partial)
-              .setCoder(KvCoder.of(inputCoder.getKeyCoder(), accumCoder));
+              .setCoder(partialCoder);
 
       // A bucket's result is stamped with the end of its bucket, which lies in exactly the
       // sliding windows that contain the whole bucket (the bucket divides size and period).
@@ -308,12 +318,79 @@ public final class SlidingCombine {
     }
   }
 
-  /** Bucket step: folds inputs into an accumulator and emits the accumulator itself. */
-  static final class PartialFn<InputT, AccumT> extends CombineFn<InputT, AccumT, AccumT> {
+  /**
+   * First part of the bucket step: folds the elements of each key and bucket that arrive in one
+   * bundle into one accumulator, emitted (compacted) when the bundle finishes, in the element's
+   * bucket and stamped with the bucket's end. This is combiner lifting done where the elements are
+   * read, on every runner (Flink's streaming runner lifts no combiner itself), so the keyed
+   * grouping after it handles one partial accumulator per key, bucket and bundle instead of one
+   * element each. Memory: one accumulator per key and bucket seen in the bundle.
+   */
+  static final class CombineInBundleFn<K, InputT, AccumT> extends DoFn<KV<K, InputT>, KV<K, AccumT>> {
     private final CombineFn<InputT, AccumT, ?> fn;
+    private final Coder<K> keyCoder;
+    private transient Map<KeyInBucket, Partial<K, AccumT>> partials;
 
-    PartialFn(CombineFn<InputT, AccumT, ?> fn) {
+    CombineInBundleFn(CombineFn<InputT, AccumT, ?> fn, Coder<K> keyCoder) {
       this.fn = fn;
+      this.keyCoder = keyCoder;
+    }
+
+    @StartBundle
+    public void startBundle() {
+      partials = new HashMap<>();
+    }
+
+    @ProcessElement
+    public void process(@Element KV<K, InputT> element, BoundedWindow bucket) {
+      K key = element.getKey();
+      Partial<K, AccumT> partial =
+          partials.computeIfAbsent(
+              new KeyInBucket(keyCoder.structuralValue(key), bucket),
+              k -> new Partial<>(key, bucket, fn.createAccumulator()));
+      partial.accumulator = fn.addInput(partial.accumulator, element.getValue());
+    }
+
+    @FinishBundle
+    public void finishBundle(FinishBundleContext context) {
+      for (Partial<K, AccumT> partial : partials.values()) {
+        context.output(
+            KV.of(partial.key, fn.compact(partial.accumulator)),
+            partial.bucket.maxTimestamp(),
+            partial.bucket);
+      }
+      partials = null;
+    }
+
+    /** A key (by its structural value) in one bucket. */
+    private record KeyInBucket(@Nullable Object key, BoundedWindow bucket) {}
+
+    /** The accumulator of one key in one bucket, within a bundle. */
+    private static final class Partial<K, AccumT> {
+      final K key;
+      final BoundedWindow bucket;
+      AccumT accumulator;
+
+      Partial(K key, BoundedWindow bucket, AccumT accumulator) {
+        this.key = key;
+        this.bucket = bucket;
+        this.accumulator = accumulator;
+      }
+    }
+  }
+
+  /**
+   * Second part of the bucket step: merges a bucket's partial accumulators and emits the merged
+   * accumulator itself, compacted once here rather than in each of the windows it is merged into
+   * (a {@code CombineFn} may compact to a form that merges more cheaply).
+   */
+  static final class MergePartialsFn<AccumT> extends CombineFn<AccumT, AccumT, AccumT> {
+    private final CombineFn<?, AccumT, ?> fn;
+    private final Coder<AccumT> accumCoder;
+
+    MergePartialsFn(CombineFn<?, AccumT, ?> fn, Coder<AccumT> accumCoder) {
+      this.fn = fn;
+      this.accumCoder = accumCoder;
     }
 
     @Override
@@ -322,8 +399,8 @@ public final class SlidingCombine {
     }
 
     @Override
-    public AccumT addInput(AccumT accumulator, InputT input) {
-      return fn.addInput(accumulator, input);
+    public AccumT addInput(AccumT accumulator, AccumT partial) {
+      return fn.mergeAccumulators(java.util.List.of(accumulator, partial));
     }
 
     @Override
@@ -336,10 +413,6 @@ public final class SlidingCombine {
       return fn.compact(accumulator);
     }
 
-    /**
-     * The bucket's accumulator, compacted once here rather than in each of the windows it is merged
-     * into (a {@code CombineFn} may compact to a form that merges more cheaply).
-     */
     @Override
     public AccumT extractOutput(AccumT accumulator) {
       return fn.compact(accumulator);
@@ -347,16 +420,14 @@ public final class SlidingCombine {
 
     @Override
     public Coder<AccumT> getAccumulatorCoder(
-        org.apache.beam.sdk.coders.CoderRegistry registry, Coder<InputT> inputCoder)
-        throws CannotProvideCoderException {
-      return fn.getAccumulatorCoder(registry, inputCoder);
+        org.apache.beam.sdk.coders.CoderRegistry registry, @Nullable Coder<AccumT> inputCoder) {
+      return accumCoder;
     }
 
     @Override
     public Coder<AccumT> getDefaultOutputCoder(
-        org.apache.beam.sdk.coders.CoderRegistry registry, Coder<InputT> inputCoder)
-        throws CannotProvideCoderException {
-      return fn.getAccumulatorCoder(registry, inputCoder);
+        org.apache.beam.sdk.coders.CoderRegistry registry, @Nullable Coder<AccumT> inputCoder) {
+      return accumCoder;
     }
   }
 
