@@ -219,9 +219,13 @@ final class ActivityCombineFn
   }
 
   /**
-   * Encodes counts as length-prefixed lists and the distinct users as one {@link UserIds} (a
-   * window's shared parts are written as their union, so the encoding does not depend on how the
-   * users were merged); decoding the users copies their bytes, and they form one part.
+   * Encodes counts as length-prefixed lists and the users as a count of parts followed by each part
+   * (a {@link UserIds}; users added one by one form one more part). A window's parts are written as
+   * they are, not as their union: writing a part is a copy of its bytes, while a union would hash
+   * every id each time a runner encodes a window (Flink's batch combine encodes each window's
+   * partial accumulator before its shuffle), which is the cost sharing the parts avoids. Parts
+   * overlap, so the encoding is larger than the union; their number is bounded by {@link
+   * #MAX_USER_PARTS} plus one. Decoding copies each part's bytes.
    */
   static final class AccumulatorCoder extends AtomicCoder<Accumulator> {
     static final AccumulatorCoder INSTANCE = new AccumulatorCoder();
@@ -233,7 +237,13 @@ final class ActivityCombineFn
     public void encode(Accumulator acc, OutputStream out) throws IOException {
       encodeCounts(acc.pages, out);
       encodeCounts(acc.referrers, out);
-      UserIds.union(acc.userParts, acc.users).encode(out);
+      INT.encode(acc.userParts.size() + (acc.users.isEmpty() ? 0 : 1), out);
+      for (UserIds part : acc.userParts) {
+        part.encode(out);
+      }
+      if (!acc.users.isEmpty()) {
+        UserIds.ofDistinct(acc.users).encode(out);
+      }
       if (acc.sketch == null) {
         INT.encode(0, out);
       } else {
@@ -249,10 +259,16 @@ final class ActivityCombineFn
     public Accumulator decode(InputStream in) throws IOException {
       Map<String, Long> pages = decodeCounts(in);
       Map<String, Long> referrers = decodeCounts(in);
-      UserIds users = UserIds.decode(in);
-      List<UserIds> userParts = new ArrayList<>(1);
-      if (users.size() > 0) {
-        userParts.add(users);
+      int parts = INT.decode(in);
+      if (parts < 0 || parts > MAX_USER_PARTS + 1) {
+        throw new IOException("an accumulator of " + parts + " user parts (at most " + (MAX_USER_PARTS + 1) + ")");
+      }
+      List<UserIds> userParts = new ArrayList<>(parts);
+      for (int i = 0; i < parts; i++) {
+        UserIds part = UserIds.decode(in);
+        if (part.size() > 0) {
+          userParts.add(part);
+        }
       }
       int length = INT.decode(in);
       HyperLogLogPlus sketch = null;

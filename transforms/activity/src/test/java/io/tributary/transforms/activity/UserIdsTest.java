@@ -100,12 +100,58 @@ class UserIdsTest {
       }
       ActivitySnapshot snapshot = fn.extractOutput(window);
       assertEquals(expected.size(), snapshot.getActiveUsers(), "window from bucket " + start);
-      ActivitySnapshot decoded = fn.extractOutput(roundTrip(window));
-      assertEquals(snapshot, decoded, "window from bucket " + start + " after its coder");
+      ActivityCombineFn.Accumulator decoded = roundTrip(window);
+      assertEquals(snapshot, fn.extractOutput(decoded), "window from bucket " + start + " after its coder");
+      assertEquals(window.userParts.size(), decoded.userParts.size(), "parts of the window from bucket " + start);
     }
     for (int b = 0; b < buckets.size(); b++) {
       assertEquals(bucketUsers.get(b).size(), fn.extractOutput(buckets.get(b)).getActiveUsers(), "bucket " + b);
     }
+  }
+
+  @Test
+  void theCoderKeepsUsersAddedOneByOneBesideTheParts() throws IOException {
+    Random random = new Random(SEED + 1);
+    ActivityCombineFn fn = new ActivityCombineFn(3, Set.of(), true, 0);
+    for (int round = 0; round < 50; round++) {
+      Set<String> expected = new HashSet<>();
+      List<ActivityCombineFn.Accumulator> parts = new ArrayList<>();
+      for (int p = 0; p < random.nextInt(5); p++) {
+        ActivityCombineFn.Accumulator part = fn.createAccumulator();
+        for (String user : randomIds(random, 300, 100)) {
+          part = fn.addInput(part, view(user));
+          expected.add(user);
+        }
+        parts.add(fn.compact(part));
+      }
+      ActivityCombineFn.Accumulator acc = fn.createAccumulator();
+      for (String user : randomIds(random, 300, random.nextInt(100))) {
+        acc = fn.addInput(acc, view(user));
+        expected.add(user);
+      }
+      List<ActivityCombineFn.Accumulator> all = new ArrayList<>(List.of(acc));
+      all.addAll(parts);
+      ActivityCombineFn.Accumulator merged = fn.mergeAccumulators(all);
+      assertEquals(expected.size(), fn.extractOutput(roundTrip(merged)).getActiveUsers(), "round " + round);
+      assertEquals(expected.size(), fn.extractOutput(roundTrip(roundTrip(merged))).getActiveUsers(), "round " + round + ", coded twice");
+    }
+  }
+
+  @Test
+  void decodingRejectsACountOfPartsOutOfBounds() throws IOException {
+    ActivityCombineFn fn = new ActivityCombineFn(3, Set.of(), true, 0);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ActivityCombineFn.AccumulatorCoder.INSTANCE.encode(fn.createAccumulator(), out);
+    byte[] good = out.toByteArray();
+    // Two empty count maps (a byte each), then the count of user parts: none.
+    assertEquals(0, good[2]);
+    byte[] tooMany = good.clone();
+    tooMany[2] = 100;
+    IOException e =
+        assertThrows(
+            IOException.class,
+            () -> ActivityCombineFn.AccumulatorCoder.INSTANCE.decode(new ByteArrayInputStream(tooMany)));
+    assertTrue(e.getMessage().contains("100 user parts"), e.getMessage());
   }
 
   @Test

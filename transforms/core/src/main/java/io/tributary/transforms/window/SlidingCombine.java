@@ -3,10 +3,14 @@ package io.tributary.transforms.window;
 import com.google.auto.value.AutoValue;
 import java.math.BigInteger;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import javax.annotation.Nullable;
+import org.apache.beam.sdk.coders.ByteArrayCoder;
 import org.apache.beam.sdk.coders.CannotProvideCoderException;
 import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.CoderException;
+import org.apache.beam.sdk.coders.CoderRegistry;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.VoidCoder;
 import org.apache.beam.sdk.transforms.Combine.CombineFn;
@@ -23,6 +27,7 @@ import org.apache.beam.sdk.transforms.windowing.FixedWindows;
 import org.apache.beam.sdk.transforms.windowing.SlidingWindows;
 import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
 import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.util.CoderUtils;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.joda.time.Duration;
@@ -190,8 +195,8 @@ public final class SlidingCombine {
       Duration bucketLateness = getAllowedLateness().plus(size).minus(bucket);
 
       KvCoder<K, AccumT> partialCoder = KvCoder.of(inputCoder.getKeyCoder(), accumCoder);
-      Combine.PerKey<K, AccumT, AccumT> partial = Combine.perKey(new MergePartialsFn<>(getFn(), accumCoder));
-      PCollection<KV<K, AccumT>> buckets =
+      Combine.PerKey<K, AccumT, byte[]> partial = Combine.perKey(new MergePartialsFn<>(getFn(), accumCoder));
+      PCollection<KV<K, byte[]>> buckets =
           input
               .apply(
                   "AssignBuckets",
@@ -210,14 +215,14 @@ public final class SlidingCombine {
               .apply(
                   "CombineBuckets",
                   getHotKeyFanout() > 0 ? partial.withHotKeyFanout(getHotKeyFanout()) : partial)
-              .setCoder(partialCoder);
+              .setCoder(KvCoder.of(inputCoder.getKeyCoder(), ByteArrayCoder.of()));
 
       // A bucket's result is stamped with the end of its bucket, which lies in exactly the
       // sliding windows that contain the whole bucket (the bucket divides size and period).
       return buckets
           .apply(
               "AssignSlidingWindows",
-              Window.<KV<K, AccumT>>into(SlidingWindows.of(size).every(period))
+              Window.<KV<K, byte[]>>into(SlidingWindows.of(size).every(period))
                   .triggering(
                       AfterWatermark.pastEndOfWindow()
                           .withLateFirings(AfterPane.elementCountAtLeast(1)))
@@ -380,18 +385,19 @@ public final class SlidingCombine {
   }
 
   /**
-   * Second part of the bucket step: merges a bucket's partial accumulators and emits the merged
-   * accumulator itself, compacted once here rather than in each of the windows it is merged into
-   * (a {@code CombineFn} may compact to a form that merges more cheaply).
+   * Merges accumulators of {@code fn}, each input first turned into one ({@link #accumulatorOf}):
+   * the base of the two grouping steps.
    */
-  static final class MergePartialsFn<AccumT> extends CombineFn<AccumT, AccumT, AccumT> {
-    private final CombineFn<?, AccumT, ?> fn;
-    private final Coder<AccumT> accumCoder;
+  abstract static class MergingFn<InputT, AccumT, OutputT> extends CombineFn<InputT, AccumT, OutputT> {
+    final CombineFn<?, AccumT, ?> fn;
+    final Coder<AccumT> accumCoder;
 
-    MergePartialsFn(CombineFn<?, AccumT, ?> fn, Coder<AccumT> accumCoder) {
+    MergingFn(CombineFn<?, AccumT, ?> fn, Coder<AccumT> accumCoder) {
       this.fn = fn;
       this.accumCoder = accumCoder;
     }
+
+    abstract AccumT accumulatorOf(InputT input);
 
     @Override
     public AccumT createAccumulator() {
@@ -399,8 +405,8 @@ public final class SlidingCombine {
     }
 
     @Override
-    public AccumT addInput(AccumT accumulator, AccumT partial) {
-      return fn.mergeAccumulators(java.util.List.of(accumulator, partial));
+    public AccumT addInput(AccumT accumulator, InputT input) {
+      return fn.mergeAccumulators(List.of(accumulator, accumulatorOf(input)));
     }
 
     @Override
@@ -414,57 +420,66 @@ public final class SlidingCombine {
     }
 
     @Override
-    public AccumT extractOutput(AccumT accumulator) {
-      return fn.compact(accumulator);
-    }
-
-    @Override
-    public Coder<AccumT> getAccumulatorCoder(
-        org.apache.beam.sdk.coders.CoderRegistry registry, @Nullable Coder<AccumT> inputCoder) {
-      return accumCoder;
-    }
-
-    @Override
-    public Coder<AccumT> getDefaultOutputCoder(
-        org.apache.beam.sdk.coders.CoderRegistry registry, @Nullable Coder<AccumT> inputCoder) {
+    public Coder<AccumT> getAccumulatorCoder(CoderRegistry registry, @Nullable Coder<InputT> inputCoder) {
       return accumCoder;
     }
   }
 
-  /** Window step: merges bucket accumulators and extracts the output of the window. */
-  static final class MergeFn<AccumT, OutputT> extends CombineFn<AccumT, AccumT, OutputT> {
-    private final CombineFn<?, AccumT, OutputT> fn;
-    private final Coder<AccumT> accumCoder;
+  /**
+   * Second part of the bucket step: merges a bucket's partial accumulators and emits the merged
+   * accumulator {@linkplain CombineFn#compact compacted} and encoded, once here rather than in each
+   * of the windows it is merged into. Runners copy the bucket between steps and into each of its
+   * windows (Flink's streaming runner sends it once per window; the Direct runner copies a window's
+   * buffered buckets through their coder each time another one arrives), and a copy of bytes costs
+   * far less than encoding and decoding the accumulator.
+   */
+  static final class MergePartialsFn<AccumT> extends MergingFn<AccumT, AccumT, byte[]> {
+    MergePartialsFn(CombineFn<?, AccumT, ?> fn, Coder<AccumT> accumCoder) {
+      super(fn, accumCoder);
+    }
+
+    @Override
+    AccumT accumulatorOf(AccumT partial) {
+      return partial;
+    }
+
+    @Override
+    public byte[] extractOutput(AccumT accumulator) {
+      try {
+        return CoderUtils.encodeToByteArray(accumCoder, fn.compact(accumulator));
+      } catch (CoderException e) {
+        throw new IllegalStateException("SlidingCombine: cannot encode a bucket's accumulator with " + accumCoder, e);
+      }
+    }
+
+    @Override
+    public Coder<byte[]> getDefaultOutputCoder(CoderRegistry registry, @Nullable Coder<AccumT> inputCoder) {
+      return ByteArrayCoder.of();
+    }
+  }
+
+  /** Window step: decodes and merges bucket accumulators and extracts the output of the window. */
+  static final class MergeFn<AccumT, OutputT> extends MergingFn<byte[], AccumT, OutputT> {
+    private final CombineFn<?, AccumT, OutputT> outputFn;
 
     MergeFn(CombineFn<?, AccumT, OutputT> fn, Coder<AccumT> accumCoder) {
-      this.fn = fn;
-      this.accumCoder = accumCoder;
+      super(fn, accumCoder);
+      this.outputFn = fn;
     }
 
     @Override
-    public AccumT createAccumulator() {
-      return fn.createAccumulator();
-    }
-
-    @Override
-    public AccumT addInput(AccumT accumulator, AccumT bucket) {
-      return fn.mergeAccumulators(java.util.List.of(accumulator, bucket));
-    }
-
-    @Override
-    public AccumT mergeAccumulators(Iterable<AccumT> accumulators) {
-      return fn.mergeAccumulators(accumulators);
+    AccumT accumulatorOf(byte[] bucket) {
+      try {
+        return CoderUtils.decodeFromByteArray(accumCoder, bucket);
+      } catch (CoderException e) {
+        throw new IllegalStateException(
+            "SlidingCombine: cannot decode a bucket's accumulator of " + bucket.length + " bytes with " + accumCoder, e);
+      }
     }
 
     @Override
     public OutputT extractOutput(AccumT accumulator) {
-      return fn.extractOutput(accumulator);
-    }
-
-    @Override
-    public Coder<AccumT> getAccumulatorCoder(
-        org.apache.beam.sdk.coders.CoderRegistry registry, @Nullable Coder<AccumT> inputCoder) {
-      return accumCoder;
+      return outputFn.extractOutput(accumulator);
     }
   }
 }
