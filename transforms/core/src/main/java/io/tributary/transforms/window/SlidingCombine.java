@@ -5,6 +5,7 @@ import java.math.BigInteger;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import javax.annotation.Nullable;
 import org.apache.beam.sdk.coders.ByteArrayCoder;
 import org.apache.beam.sdk.coders.CannotProvideCoderException;
@@ -335,6 +336,8 @@ public final class SlidingCombine {
     private final CombineFn<InputT, AccumT, ?> fn;
     private final Coder<K> keyCoder;
     private transient Map<KeyInBucket, Partial<K, AccumT>> partials;
+    /** The partial of the previous element, or null at the start of a bundle. */
+    private transient @Nullable Partial<K, AccumT> last;
 
     CombineInBundleFn(CombineFn<InputT, AccumT, ?> fn, Coder<K> keyCoder) {
       this.fn = fn;
@@ -344,15 +347,24 @@ public final class SlidingCombine {
     @StartBundle
     public void startBundle() {
       partials = new HashMap<>();
+      last = null;
     }
 
     @ProcessElement
     public void process(@Element KV<K, InputT> element, BoundedWindow bucket) {
       K key = element.getKey();
-      Partial<K, AccumT> partial =
-          partials.computeIfAbsent(
-              new KeyInBucket(keyCoder.structuralValue(key), bucket),
-              k -> new Partial<>(key, bucket, fn.createAccumulator()));
+      Object structural = keyCoder.structuralValue(key);
+      Partial<K, AccumT> partial = last;
+      // Consecutive elements mostly share key and bucket (one key, in globally()): skip the lookup.
+      if (partial == null || !Objects.equals(partial.structuralKey, structural) || !partial.bucket.equals(bucket)) {
+        KeyInBucket slot = new KeyInBucket(structural, bucket);
+        partial = partials.get(slot);
+        if (partial == null) {
+          partial = new Partial<>(key, structural, bucket, fn.createAccumulator());
+          partials.put(slot, partial);
+        }
+        last = partial;
+      }
       partial.accumulator = fn.addInput(partial.accumulator, element.getValue());
     }
 
@@ -365,6 +377,7 @@ public final class SlidingCombine {
             partial.bucket);
       }
       partials = null;
+      last = null;
     }
 
     /** A key (by its structural value) in one bucket. */
@@ -373,11 +386,13 @@ public final class SlidingCombine {
     /** The accumulator of one key in one bucket, within a bundle. */
     private static final class Partial<K, AccumT> {
       final K key;
+      final @Nullable Object structuralKey;
       final BoundedWindow bucket;
       AccumT accumulator;
 
-      Partial(K key, BoundedWindow bucket, AccumT accumulator) {
+      Partial(K key, @Nullable Object structuralKey, BoundedWindow bucket, AccumT accumulator) {
         this.key = key;
+        this.structuralKey = structuralKey;
         this.bucket = bucket;
         this.accumulator = accumulator;
       }
