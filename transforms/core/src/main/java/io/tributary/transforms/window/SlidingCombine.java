@@ -46,7 +46,8 @@ import org.joda.time.Duration;
  *   <li>each element is added once to the accumulator of its <em>bucket</em>, a fixed window of
  *       {@code gcd(size, period)}, per key: first within the bundle that reads it (one partial
  *       accumulator per key, bucket and bundle), then the partials are merged per key and bucket,
- *       and the bucket's accumulator is {@linkplain CombineFn#compact compacted};
+ *       and the bucket's accumulator is {@linkplain CombineFn#compact compacted} and encoded
+ *       once (runners copy it between steps and into each of its windows: bytes copy cheaply);
  *   <li>only the bucket accumulators are assigned to the sliding windows that contain them, merged
  *       with {@link CombineFn#mergeAccumulators} and extracted.
  * </ol>
@@ -404,34 +405,35 @@ public final class SlidingCombine {
    * the base of the two grouping steps.
    */
   abstract static class MergingFn<InputT, AccumT, OutputT> extends CombineFn<InputT, AccumT, OutputT> {
-    final CombineFn<?, AccumT, ?> fn;
     final Coder<AccumT> accumCoder;
 
-    MergingFn(CombineFn<?, AccumT, ?> fn, Coder<AccumT> accumCoder) {
-      this.fn = fn;
+    MergingFn(Coder<AccumT> accumCoder) {
       this.accumCoder = accumCoder;
     }
+
+    /** The {@code CombineFn} whose accumulators are merged. */
+    abstract CombineFn<?, AccumT, ?> fn();
 
     abstract AccumT accumulatorOf(InputT input);
 
     @Override
     public AccumT createAccumulator() {
-      return fn.createAccumulator();
+      return fn().createAccumulator();
     }
 
     @Override
     public AccumT addInput(AccumT accumulator, InputT input) {
-      return fn.mergeAccumulators(List.of(accumulator, accumulatorOf(input)));
+      return fn().mergeAccumulators(List.of(accumulator, accumulatorOf(input)));
     }
 
     @Override
     public AccumT mergeAccumulators(Iterable<AccumT> accumulators) {
-      return fn.mergeAccumulators(accumulators);
+      return fn().mergeAccumulators(accumulators);
     }
 
     @Override
     public AccumT compact(AccumT accumulator) {
-      return fn.compact(accumulator);
+      return fn().compact(accumulator);
     }
 
     @Override
@@ -449,8 +451,16 @@ public final class SlidingCombine {
    * far less than encoding and decoding the accumulator.
    */
   static final class MergePartialsFn<AccumT> extends MergingFn<AccumT, AccumT, byte[]> {
+    private final CombineFn<?, AccumT, ?> fn;
+
     MergePartialsFn(CombineFn<?, AccumT, ?> fn, Coder<AccumT> accumCoder) {
-      super(fn, accumCoder);
+      super(accumCoder);
+      this.fn = fn;
+    }
+
+    @Override
+    CombineFn<?, AccumT, ?> fn() {
+      return fn;
     }
 
     @Override
@@ -475,11 +485,16 @@ public final class SlidingCombine {
 
   /** Window step: decodes and merges bucket accumulators and extracts the output of the window. */
   static final class MergeFn<AccumT, OutputT> extends MergingFn<byte[], AccumT, OutputT> {
-    private final CombineFn<?, AccumT, OutputT> outputFn;
+    private final CombineFn<?, AccumT, OutputT> fn;
 
     MergeFn(CombineFn<?, AccumT, OutputT> fn, Coder<AccumT> accumCoder) {
-      super(fn, accumCoder);
-      this.outputFn = fn;
+      super(accumCoder);
+      this.fn = fn;
+    }
+
+    @Override
+    CombineFn<?, AccumT, OutputT> fn() {
+      return fn;
     }
 
     @Override
@@ -494,7 +509,7 @@ public final class SlidingCombine {
 
     @Override
     public OutputT extractOutput(AccumT accumulator) {
-      return outputFn.extractOutput(accumulator);
+      return fn.extractOutput(accumulator);
     }
   }
 }
