@@ -56,6 +56,14 @@ import org.joda.time.Duration;
  * number of elements. With {@link #globally} there is one key, so a window costs {@code size /
  * bucket} merges of one accumulator each.
  *
+ * <p><b>Bounded input.</b> For a bounded collection the second step does not assign buckets to
+ * sliding windows: each key's buckets are grouped by blocks of consecutive windows (a bucket goes to
+ * at most two blocks), and each block's windows are merged and extracted in time order (see {@code
+ * MergeInOrder}). The output is the same: one ON_TIME pane per key and window holding data, in that
+ * window, stamped with its end. A fn that is {@link MergesIntoFirst} has each bucket decoded once
+ * per block rather than once per window, and a fn that keeps state between extractions finds each
+ * window right after the one before it.
+ *
  * <p><b>Triggering and lateness.</b> Each window fires when the watermark passes its end; late data
  * within the allowed lateness fires an updated pane that accumulates everything seen so far for
  * the window (each pane is complete, never a delta). An element is counted in <em>all</em> windows
@@ -219,6 +227,12 @@ public final class SlidingCombine {
                   getHotKeyFanout() > 0 ? partial.withHotKeyFanout(getHotKeyFanout()) : partial)
               .setCoder(KvCoder.of(inputCoder.getKeyCoder(), ByteArrayCoder.of()));
 
+      Coder<OutputT> outputCoder = outputCoder(input, inputCoder);
+      if (input.isBounded() == PCollection.IsBounded.BOUNDED) {
+        return buckets.apply(
+            "MergeInOrder",
+            new MergeInOrder<>(getFn(), accumCoder, inputCoder.getKeyCoder(), outputCoder, size, period, bucket));
+      }
       // A bucket's result is stamped with the end of its bucket, which lies in exactly the
       // sliding windows that contain the whole bucket (the bucket divides size and period).
       return buckets
@@ -233,7 +247,7 @@ public final class SlidingCombine {
                   .withTimestampCombiner(TimestampCombiner.END_OF_WINDOW)
                   .accumulatingFiredPanes())
           .apply("MergeBuckets", Combine.perKey(new MergeFn<>(getFn(), accumCoder)))
-          .setCoder(KvCoder.of(inputCoder.getKeyCoder(), outputCoder(input, inputCoder)));
+          .setCoder(KvCoder.of(inputCoder.getKeyCoder(), outputCoder));
     }
 
     private Coder<OutputT> outputCoder(
@@ -316,6 +330,15 @@ public final class SlidingCombine {
       perKey.populateDisplayData(builder);
     }
   }
+
+  /**
+   * A promise by a {@link CombineFn}: its {@code mergeAccumulators} modifies only the first
+   * accumulator it is given (and returns it), leaving the others as they were. For bounded input
+   * SlidingCombine then decodes each bucket's accumulator once for all the windows that contain it,
+   * and merges them into a new accumulator per window, instead of decoding each bucket again for
+   * each window.
+   */
+  public interface MergesIntoFirst {}
 
   /** Keeps the value, the window and the pane of a keyed result. */
   static final class DropKeyFn<V> extends DoFn<KV<Void, V>, V> {
