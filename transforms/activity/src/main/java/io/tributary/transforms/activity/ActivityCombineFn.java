@@ -5,6 +5,7 @@ import com.clearspring.analytics.stream.cardinality.HyperLogLogPlus;
 import io.tributary.proto.activity.ActivitySnapshot;
 import io.tributary.proto.activity.PageView;
 import io.tributary.proto.common.RankedCount;
+import io.tributary.transforms.window.SlidingCombine;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -33,11 +34,14 @@ import org.apache.beam.sdk.transforms.Combine.CombineFn;
  * referrers and users of a window. A bucket's users are gathered in a hash set, which {@link
  * #compact} turns into an immutable {@link UserIds}; merging buckets into a window then keeps
  * references to their {@code UserIds}, and their union is counted once per extracted result rather
- * than built by copying each bucket's ids into every window that contains it. Counting users can
- * still be turned off, or done with a fixed-size sketch.
+ * than built by copying each bucket's ids into every window that contains it; a window extracted
+ * right after the one before it is counted from that one's union ({@link UserIds.SlidingCount}).
+ * Merging modifies only the first accumulator ({@link SlidingCombine.MergesIntoFirst}). Counting
+ * users can still be turned off, or done with a fixed-size sketch.
  */
 final class ActivityCombineFn
-    extends CombineFn<PageView, ActivityCombineFn.Accumulator, ActivitySnapshot> {
+    extends CombineFn<PageView, ActivityCombineFn.Accumulator, ActivitySnapshot>
+    implements SlidingCombine.MergesIntoFirst {
   /** Count descending, then key ascending. */
   static final Comparator<Map.Entry<String, Long>> RANKING =
       Comparator.<Map.Entry<String, Long>>comparingLong(Map.Entry::getValue)
@@ -126,6 +130,7 @@ final class ActivityCombineFn
     return acc;
   }
 
+  /** Merges into the first accumulator; the others are left as they were. */
   @Override
   public Accumulator mergeAccumulators(Iterable<Accumulator> accumulators) {
     Iterator<Accumulator> it = accumulators.iterator();
@@ -160,11 +165,32 @@ final class ActivityCombineFn
         .addAllTopReferrers(top(acc.referrers, topN))
         .setActivePages(acc.pages.size())
         .setActiveUsers(
-            acc.sketch != null ? acc.sketch.cardinality() : UserIds.countUnion(acc.userParts, acc.users))
+            acc.sketch != null ? acc.sketch.cardinality() : countUsers(acc))
         .setPageViews(acc.views)
         .setInternalReferrals(acc.internal)
         .build();
   }
+
+  /**
+   * The distinct users of {@code acc}. A window of several buckets and no users of its own is
+   * counted by {@link UserIds.SlidingCount}, which finds the next window of a slide mostly counted
+   * already ({@link io.tributary.transforms.window.SlidingCombine} extracts a key's windows in
+   * order for bounded input).
+   */
+  private int countUsers(Accumulator acc) {
+    if (!acc.users.isEmpty() || acc.userParts.size() < 2) {
+      return UserIds.countUnion(acc.userParts, acc.users);
+    }
+    synchronized (this) {
+      if (slidingCount == null) {
+        slidingCount = new UserIds.SlidingCount(UserIds::fingerprint);
+      }
+      return slidingCount.count(acc.userParts);
+    }
+  }
+
+  /** Counts consecutive windows' users; made on first use, in each deserialized copy of the fn. */
+  private transient UserIds.SlidingCount slidingCount;
 
   /**
    * Seals the users into one immutable {@link UserIds}: those added one by one and the parts merged

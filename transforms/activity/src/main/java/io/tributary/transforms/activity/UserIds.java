@@ -200,14 +200,18 @@ final class UserIds {
 
   /**
    * An open-addressing set of entries, each kept as a reference into the byte array that holds it,
-   * grown at half load.
+   * grown at half load, with the number of times each entry was added: removing an entry as often
+   * as it was added takes it out ({@link SlidingCount} removes the parts that leave a window).
+   * Removal shifts the rest of the probe chain back, so no tombstones accumulate.
    */
   static final class Union {
     private final Fingerprint fingerprint;
     private long[] fingerprints;
     private byte[][] sources;
     private int[] offsets;
+    private int[] counts;
     private int mask;
+    /** The number of distinct entries. */
     int size;
 
     Union(int expected, Fingerprint fingerprint) {
@@ -220,6 +224,7 @@ final class UserIds {
       fingerprints = new long[capacity];
       sources = new byte[capacity][];
       offsets = new int[capacity];
+      counts = new int[capacity];
       mask = capacity - 1;
     }
 
@@ -240,32 +245,89 @@ final class UserIds {
     }
 
     void addAll(UserIds part) {
+      forEachEntry(part, this::add);
+    }
+
+    /** Removes each id of {@code part} once; each must have been added. */
+    void removeAll(UserIds part) {
+      forEachEntry(part, this::remove);
+    }
+
+    /** What is done with each entry of a part: its bytes, its offset in them, its fingerprint. */
+    private interface EntryAction {
+      void apply(byte[] source, int at, long fingerprint);
+    }
+
+    private void forEachEntry(UserIds part, EntryAction action) {
       byte[] entries = part.entries;
       int at = 0;
       for (int i = 0; i < part.count; i++) {
         int length = lengthAt(entries, at);
         int from = at + varIntSize(length);
-        add(entries, at, fingerprint.of(entries, from, from + length));
+        action.apply(entries, at, fingerprint.of(entries, from, from + length));
         at = from + length;
       }
     }
 
-    /** Adds the entry at {@code at} unless an equal one is in; returns whether it was added. */
-    private boolean add(byte[] source, int at, long fingerprint) {
+    /** The slot of the entry equal to the one at {@code at}, or of the empty slot it would take. */
+    private int slotOf(byte[] source, int at, long fingerprint) {
       int i = (int) fingerprint & mask;
-      while (sources[i] != null) {
-        if (fingerprints[i] == fingerprint && sameId(sources[i], offsets[i], source, at)) {
-          return false;
-        }
+      while (sources[i] != null
+          && !(fingerprints[i] == fingerprint && sameId(sources[i], offsets[i], source, at))) {
         i = (i + 1) & mask;
+      }
+      return i;
+    }
+
+    /** Adds the entry at {@code at}: a new one, or once more an equal one already in. */
+    private void add(byte[] source, int at, long fingerprint) {
+      int i = slotOf(source, at, fingerprint);
+      if (sources[i] != null) {
+        counts[i]++;
+        return;
       }
       fingerprints[i] = fingerprint;
       sources[i] = source;
       offsets[i] = at;
+      counts[i] = 1;
       if (++size * 2 > fingerprints.length) {
         grow();
       }
-      return true;
+    }
+
+    private void remove(byte[] source, int at, long fingerprint) {
+      int i = slotOf(source, at, fingerprint);
+      if (sources[i] == null) {
+        throw new IllegalStateException("a user id leaving the window was never counted in it");
+      }
+      if (--counts[i] == 0) {
+        delete(i);
+      }
+    }
+
+    /** Empties slot {@code i} and moves back the entries after it that probed past it. */
+    private void delete(int i) {
+      size--;
+      int j = i;
+      while (true) {
+        j = (j + 1) & mask;
+        if (sources[j] == null) {
+          break;
+        }
+        int home = (int) fingerprints[j] & mask;
+        if (((j - home) & mask) >= ((j - i) & mask)) {
+          move(j, i);
+          i = j;
+        }
+      }
+      sources[i] = null;
+    }
+
+    private void move(int from, int to) {
+      fingerprints[to] = fingerprints[from];
+      sources[to] = sources[from];
+      offsets[to] = offsets[from];
+      counts[to] = counts[from];
     }
 
     private static boolean sameId(byte[] a, int atA, byte[] b, int atB) {
@@ -280,6 +342,7 @@ final class UserIds {
       long[] oldFingerprints = fingerprints;
       byte[][] oldSources = sources;
       int[] oldOffsets = offsets;
+      int[] oldCounts = counts;
       allocate(oldFingerprints.length * 2);
       for (int j = 0; j < oldSources.length; j++) {
         if (oldSources[j] != null) {
@@ -290,6 +353,7 @@ final class UserIds {
           fingerprints[i] = oldFingerprints[j];
           sources[i] = oldSources[j];
           offsets[i] = oldOffsets[j];
+          counts[i] = oldCounts[j];
         }
       }
     }
@@ -302,6 +366,100 @@ final class UserIds {
         }
       }
       return new UserIds(size, out.toByteArray());
+    }
+  }
+
+  /**
+   * Counts the union of the parts of consecutive windows by what changed: a window that shares
+   * parts with the previous one (a sliding window's next position shares all but its first and
+   * last buckets) removes the ids of the parts that left and adds those of the parts that entered,
+   * in a table that counts how many parts hold each id. Parts are matched by their bytes, so a
+   * part decoded again for each window still matches. When more changed than the window holds (the
+   * windows come out of order, or jump), it counts from scratch. Exact either way; not thread-safe.
+   */
+  static final class SlidingCount {
+    private final Fingerprint fingerprint;
+    private Union union;
+    /** The parts counted in {@link #union}. */
+    private List<UserIds> counted = List.of();
+
+    SlidingCount(Fingerprint fingerprint) {
+      this.fingerprint = fingerprint;
+      this.union = new Union(16, fingerprint);
+    }
+
+    /** How many distinct ids {@code parts} hold together. */
+    int count(List<UserIds> parts) {
+      java.util.Map<Part, Integer> left = new java.util.HashMap<>();
+      for (UserIds part : counted) {
+        left.merge(new Part(part), 1, Integer::sum);
+      }
+      List<UserIds> entered = new ArrayList<>();
+      long total = 0;
+      for (UserIds part : parts) {
+        total += part.count;
+        Part key = new Part(part);
+        Integer n = left.get(key);
+        if (n == null) {
+          entered.add(part);
+        } else if (n == 1) {
+          left.remove(key);
+        } else {
+          left.put(key, n - 1);
+        }
+      }
+      long changed = 0;
+      for (UserIds part : entered) {
+        changed += part.count;
+      }
+      for (java.util.Map.Entry<Part, Integer> e : left.entrySet()) {
+        changed += (long) e.getKey().ids.count * e.getValue();
+      }
+      if (changed > total) {
+        union = new Union((int) Math.min(total, 1 << 28), fingerprint);
+        for (UserIds part : parts) {
+          union.addAll(part);
+        }
+      } else {
+        for (java.util.Map.Entry<Part, Integer> e : left.entrySet()) {
+          for (int i = 0; i < e.getValue(); i++) {
+            union.removeAll(e.getKey().ids);
+          }
+        }
+        for (UserIds part : entered) {
+          union.addAll(part);
+        }
+      }
+      counted = List.copyOf(parts);
+      return union.size;
+    }
+
+    /** A part compared by its bytes. */
+    private static final class Part {
+      final UserIds ids;
+      private final int hash;
+
+      Part(UserIds ids) {
+        this.ids = ids;
+        byte[] e = ids.entries;
+        // The bytes are compared in full by equals; the hash samples both ends of them.
+        int h = 31 * ids.count + e.length;
+        for (int i = 0; i < Math.min(16, e.length); i++) {
+          h = 31 * h + e[i];
+          h = 31 * h + e[e.length - 1 - i];
+        }
+        this.hash = h;
+      }
+
+      @Override
+      public boolean equals(Object other) {
+        return other instanceof Part p && p.ids.count == ids.count && Arrays.equals(p.ids.entries, ids.entries);
+      }
+
+      @Override
+      public int hashCode() {
+        return hash;
+      }
     }
   }
 }

@@ -193,10 +193,13 @@ public final class WebActivity {
      * Whether to count the distinct users of each window (default true), exactly. Exact counting
      * keeps the distinct user ids of each bucket as one immutable byte array; a window refers to
      * its buckets' arrays and counts their union when it fires, so memory grows with the distinct
-     * users per bucket and a window's cost with the ids of its buckets. A runner that sends each
-     * bucket to each of its windows apart (Flink does) copies that array once per window; the
-     * README's benchmark gives the cost. {@link #withApproximateActiveUsers} counts with a
-     * fixed-size sketch instead; without either, {@code active_users} is 0.
+     * users per bucket. A window that follows the one before it (bounded input, where windows are
+     * extracted in order, and mostly in streaming) is counted from that one's union, by the ids
+     * of the buckets that left and entered; other windows read the ids of all their buckets. A
+     * runner that sends each bucket to each of its windows apart (Flink in streaming mode does)
+     * copies that array once per window; the README's benchmark gives the cost. {@link
+     * #withApproximateActiveUsers} counts with a fixed-size sketch instead; without either, {@code
+     * active_users} is 0.
      */
     public RankSliding withActiveUsers(boolean activeUsers) {
       return toBuilder().setActiveUsers(activeUsers).setSketchPrecision(0).build();

@@ -41,6 +41,58 @@ class UserIdsTest {
   }
 
   @Test
+  void slidingCountsEqualASetOfAllIdsWhetherWindowsSlideJumpOrComeOutOfOrder() {
+    Random random = new Random(SEED);
+    for (int round = 0; round < 40; round++) {
+      int users = 1 + random.nextInt(3000);
+      List<UserIds> buckets = new ArrayList<>();
+      List<Set<String>> bucketIds = new ArrayList<>();
+      for (int b = 0; b < 60; b++) {
+        Set<String> ids = randomIds(random, users, random.nextInt(400));
+        bucketIds.add(ids);
+        buckets.add(UserIds.ofDistinct(ids));
+      }
+      // Fingerprints that collide often in every other round, so that probe chains are long.
+      UserIds.Fingerprint fingerprint =
+          round % 2 == 0 ? UserIds::fingerprint : (bytes, from, to) -> UserIds.fingerprint(bytes, from, to) & 7;
+      UserIds.SlidingCount sliding = new UserIds.SlidingCount(fingerprint);
+      int width = 1 + random.nextInt(12);
+      int start = 0;
+      for (int step = 0; step < 80; step++) {
+        int move = random.nextInt(10);
+        // Mostly slide by one; sometimes stay, jump or go back.
+        start = move < 6 ? start + 1 : move < 7 ? start : move < 8 ? start - 1 - random.nextInt(3) : random.nextInt(60);
+        start = Math.floorMod(start, 60 - width + 1);
+        List<UserIds> parts = new ArrayList<>();
+        Set<String> expected = new HashSet<>();
+        for (int b = start; b < start + width; b++) {
+          // Each window decodes its buckets again: parts must match by their bytes.
+          parts.add(roundTrip(buckets.get(b)));
+          expected.addAll(bucketIds.get(b));
+        }
+        if (random.nextInt(8) == 0) {
+          parts.add(roundTrip(buckets.get(start)));
+        }
+        java.util.Collections.shuffle(parts, random);
+        assertEquals(
+            expected.size(),
+            sliding.count(parts),
+            "seed " + SEED + ", round " + round + ", step " + step + ", window at " + start + " of " + width);
+      }
+    }
+  }
+
+  private static UserIds roundTrip(UserIds ids) {
+    try {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      ids.encode(out);
+      return UserIds.decode(new ByteArrayInputStream(out.toByteArray()));
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  @Test
   void idsWithEqualFingerprintsAreStillTwoUsers() {
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < 100; i++) {
