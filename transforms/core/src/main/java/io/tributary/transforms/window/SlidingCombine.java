@@ -19,7 +19,6 @@ import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.windowing.AfterPane;
 import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
@@ -32,6 +31,7 @@ import org.apache.beam.sdk.util.CoderUtils;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.joda.time.Duration;
+import org.joda.time.Instant;
 
 /**
  * Sliding-window aggregation that reads each element once.
@@ -189,6 +189,17 @@ public final class SlidingCombine {
 
     @Override
     public PCollection<KV<K, OutputT>> expand(PCollection<KV<K, InputT>> input) {
+      KvCoder<K, InputT> inputCoder = (KvCoder<K, InputT>) input.getCoder();
+      return expandFrom(input, new ByKv<K, InputT>(), inputCoder.getKeyCoder(), inputCoder.getValueCoder());
+    }
+
+    /**
+     * The expansion for elements of any type that {@code keying} reads a key and a value from:
+     * {@link Globally} keys all elements by {@code null} in the bucket step itself, without a step
+     * (and, on Flink, a copy of each element) before it.
+     */
+    <T> PCollection<KV<K, OutputT>> expandFrom(
+        PCollection<T> input, Keying<T, K, InputT> keying, Coder<K> keyCoder, Coder<InputT> valueCoder) {
       Duration size = getSize();
       Duration period = getPeriod();
       Duration bucket = bucketOf(size, period);
@@ -197,20 +208,22 @@ public final class SlidingCombine {
           "SlidingCombine: allowed lateness must not be negative, got %s",
           getAllowedLateness());
       checkArgument(getHotKeyFanout() >= 0, "SlidingCombine: hot key fanout must be >= 0, got %s", getHotKeyFanout());
-
-      KvCoder<K, InputT> inputCoder = (KvCoder<K, InputT>) input.getCoder();
-      Coder<AccumT> accumCoder = accumulatorCoder(input, inputCoder);
+      CoderRegistry registry = input.getPipeline().getCoderRegistry();
+      Coder<AccumT> accumCoder = accumulatorCoder(registry, valueCoder);
       // A bucket stays open as long as the last sliding window that contains it may still change,
       // so that a late element reaches all of its windows or none.
       Duration bucketLateness = getAllowedLateness().plus(size).minus(bucket);
 
-      KvCoder<K, AccumT> partialCoder = KvCoder.of(inputCoder.getKeyCoder(), accumCoder);
       Combine.PerKey<K, AccumT, byte[]> partial = Combine.perKey(new MergePartialsFn<>(getFn(), accumCoder));
       PCollection<KV<K, byte[]>> buckets =
           input
+              // Each element's bucket follows from its timestamp; the partials, not the elements,
+              // are then put into their buckets.
+              .apply("CombineInBundle", ParDo.of(new CombineInBundleFn<>(getFn(), keying, keyCoder, bucket)))
+              .setCoder(KvCoder.of(keyCoder, accumCoder))
               .apply(
                   "AssignBuckets",
-                  Window.<KV<K, InputT>>into(FixedWindows.of(bucket))
+                  Window.<KV<K, AccumT>>into(FixedWindows.of(bucket))
                       .triggering(
                           AfterWatermark.pastEndOfWindow()
                               .withLateFirings(AfterPane.elementCountAtLeast(1)))
@@ -220,18 +233,15 @@ public final class SlidingCombine {
                       .withOnTimeBehavior(Window.OnTimeBehavior.FIRE_IF_NON_EMPTY)
                       .withTimestampCombiner(TimestampCombiner.END_OF_WINDOW)
                       .discardingFiredPanes())
-              .apply("CombineInBundle", ParDo.of(new CombineInBundleFn<>(getFn(), inputCoder.getKeyCoder())))
-              .setCoder(partialCoder)
               .apply(
                   "CombineBuckets",
                   getHotKeyFanout() > 0 ? partial.withHotKeyFanout(getHotKeyFanout()) : partial)
-              .setCoder(KvCoder.of(inputCoder.getKeyCoder(), ByteArrayCoder.of()));
+              .setCoder(KvCoder.of(keyCoder, ByteArrayCoder.of()));
 
-      Coder<OutputT> outputCoder = outputCoder(input, inputCoder);
+      Coder<OutputT> outputCoder = outputCoder(registry, valueCoder);
       if (input.isBounded() == PCollection.IsBounded.BOUNDED) {
         return buckets.apply(
-            "MergeInOrder",
-            new MergeInOrder<>(getFn(), accumCoder, inputCoder.getKeyCoder(), outputCoder, size, period, bucket));
+            "MergeInOrder", new MergeInOrder<>(getFn(), accumCoder, keyCoder, outputCoder, size, period, bucket));
       }
       // A bucket's result is stamped with the end of its bucket, which lies in exactly the
       // sliding windows that contain the whole bucket (the bucket divides size and period).
@@ -247,26 +257,21 @@ public final class SlidingCombine {
                   .withTimestampCombiner(TimestampCombiner.END_OF_WINDOW)
                   .accumulatingFiredPanes())
           .apply("MergeBuckets", Combine.perKey(new MergeFn<>(getFn(), accumCoder)))
-          .setCoder(KvCoder.of(inputCoder.getKeyCoder(), outputCoder));
+          .setCoder(KvCoder.of(keyCoder, outputCoder));
     }
 
-    private Coder<OutputT> outputCoder(
-        PCollection<KV<K, InputT>> input, KvCoder<K, InputT> inputCoder) {
+    private Coder<OutputT> outputCoder(CoderRegistry registry, Coder<InputT> valueCoder) {
       try {
-        return getFn()
-            .getDefaultOutputCoder(
-                input.getPipeline().getCoderRegistry(), inputCoder.getValueCoder());
+        return getFn().getDefaultOutputCoder(registry, valueCoder);
       } catch (CannotProvideCoderException e) {
         throw new IllegalArgumentException(
             "SlidingCombine: no coder for the output of " + getFn().getClass().getName(), e);
       }
     }
 
-    private Coder<AccumT> accumulatorCoder(
-        PCollection<KV<K, InputT>> input, KvCoder<K, InputT> inputCoder) {
+    private Coder<AccumT> accumulatorCoder(CoderRegistry registry, Coder<InputT> valueCoder) {
       try {
-        return getFn()
-            .getAccumulatorCoder(input.getPipeline().getCoderRegistry(), inputCoder.getValueCoder());
+        return getFn().getAccumulatorCoder(registry, valueCoder);
       } catch (CannotProvideCoderException e) {
         throw new IllegalArgumentException(
             "SlidingCombine: no coder for the accumulator of " + getFn().getClass().getName(), e);
@@ -317,10 +322,7 @@ public final class SlidingCombine {
     @Override
     public PCollection<OutputT> expand(PCollection<InputT> input) {
       PCollection<KV<Void, OutputT>> keyed =
-          input
-              .apply("KeyAll", WithKeys.<Void, InputT>of((Void) null))
-              .setCoder(KvCoder.of(VoidCoder.of(), input.getCoder()))
-              .apply("Combine", perKey);
+          perKey.expandFrom(input, new AllToNull<InputT>(), VoidCoder.of(), input.getCoder());
       return keyed.apply("DropKey", ParDo.of(new DropKeyFn<OutputT>()));
     }
 
@@ -348,24 +350,63 @@ public final class SlidingCombine {
     }
   }
 
+  /** How the bucket step reads the key and the value of an input element. */
+  interface Keying<T, K, InputT> extends java.io.Serializable {
+    K key(T element);
+
+    InputT value(T element);
+  }
+
+  /** The key and value of a {@code KV}. */
+  static final class ByKv<K, InputT> implements Keying<KV<K, InputT>, K, InputT> {
+    @Override
+    public K key(KV<K, InputT> element) {
+      return element.getKey();
+    }
+
+    @Override
+    public InputT value(KV<K, InputT> element) {
+      return element.getValue();
+    }
+  }
+
+  /** One key, {@code null}, for every element, which is the value. */
+  static final class AllToNull<InputT> implements Keying<InputT, Void, InputT> {
+    @Override
+    public @Nullable Void key(InputT element) {
+      return null;
+    }
+
+    @Override
+    public InputT value(InputT element) {
+      return element;
+    }
+  }
+
   /**
-   * First part of the bucket step: folds the elements of each key and bucket that arrive in one
-   * bundle into one accumulator, emitted (compacted) when the bundle finishes, in the element's
-   * bucket and stamped with the bucket's end. This is combiner lifting done where the elements are
-   * read, on every runner (Flink's streaming runner lifts no combiner itself), so the keyed
-   * grouping after it handles one partial accumulator per key, bucket and bundle instead of one
-   * element each. Memory: one accumulator per key and bucket seen in the bundle.
+   * First part of the bucket step: folds the elements of each key and bucket (the fixed window of
+   * the bucket's length that holds the element's timestamp) that arrive in one bundle into one
+   * accumulator, emitted (compacted) when the bundle finishes, in the element's window and stamped
+   * with the bucket's end; the next step puts it into its bucket. This is combiner lifting done
+   * where the elements are read, on every runner (Flink's streaming runner lifts no combiner
+   * itself), so the keyed grouping after it handles one partial accumulator per key, bucket and
+   * bundle instead of one element each, and no step before it touches each element. Memory: one
+   * accumulator per key and bucket seen in the bundle.
    */
-  static final class CombineInBundleFn<K, InputT, AccumT> extends DoFn<KV<K, InputT>, KV<K, AccumT>> {
+  static final class CombineInBundleFn<T, K, InputT, AccumT> extends DoFn<T, KV<K, AccumT>> {
     private final CombineFn<InputT, AccumT, ?> fn;
+    private final Keying<T, K, InputT> keying;
     private final Coder<K> keyCoder;
+    private final long bucketMillis;
     private transient Map<KeyInBucket, Partial<K, AccumT>> partials;
     /** The partial of the previous element, or null at the start of a bundle. */
     private transient @Nullable Partial<K, AccumT> last;
 
-    CombineInBundleFn(CombineFn<InputT, AccumT, ?> fn, Coder<K> keyCoder) {
+    CombineInBundleFn(CombineFn<InputT, AccumT, ?> fn, Keying<T, K, InputT> keying, Coder<K> keyCoder, Duration bucket) {
       this.fn = fn;
+      this.keying = keying;
       this.keyCoder = keyCoder;
+      this.bucketMillis = bucket.getMillis();
     }
 
     @StartBundle
@@ -375,21 +416,26 @@ public final class SlidingCombine {
     }
 
     @ProcessElement
-    public void process(@Element KV<K, InputT> element, BoundedWindow bucket) {
-      K key = element.getKey();
+    public void process(@Element T element, @Timestamp Instant timestamp, BoundedWindow window) {
+      K key = keying.key(element);
       Object structural = keyCoder.structuralValue(key);
+      long ts = timestamp.getMillis();
+      long bucketStart = ts - Math.floorMod(ts, bucketMillis);
       Partial<K, AccumT> partial = last;
       // Consecutive elements mostly share key and bucket (one key, in globally()): skip the lookup.
-      if (partial == null || !Objects.equals(partial.structuralKey, structural) || !partial.bucket.equals(bucket)) {
-        KeyInBucket slot = new KeyInBucket(structural, bucket);
+      if (partial == null
+          || partial.bucketStart != bucketStart
+          || !Objects.equals(partial.structuralKey, structural)
+          || !partial.window.equals(window)) {
+        KeyInBucket slot = new KeyInBucket(structural, bucketStart, window);
         partial = partials.get(slot);
         if (partial == null) {
-          partial = new Partial<>(key, structural, bucket, fn.createAccumulator());
+          partial = new Partial<>(key, structural, bucketStart, window, fn.createAccumulator());
           partials.put(slot, partial);
         }
         last = partial;
       }
-      partial.accumulator = fn.addInput(partial.accumulator, element.getValue());
+      partial.accumulator = fn.addInput(partial.accumulator, keying.value(element));
     }
 
     @FinishBundle
@@ -397,27 +443,29 @@ public final class SlidingCombine {
       for (Partial<K, AccumT> partial : partials.values()) {
         context.output(
             KV.of(partial.key, fn.compact(partial.accumulator)),
-            partial.bucket.maxTimestamp(),
-            partial.bucket);
+            new Instant(partial.bucketStart + bucketMillis - 1),
+            partial.window);
       }
       partials = null;
       last = null;
     }
 
-    /** A key (by its structural value) in one bucket. */
-    private record KeyInBucket(@Nullable Object key, BoundedWindow bucket) {}
+    /** A key (by its structural value) in one bucket of one input window. */
+    private record KeyInBucket(@Nullable Object key, long bucketStart, BoundedWindow window) {}
 
     /** The accumulator of one key in one bucket, within a bundle. */
     private static final class Partial<K, AccumT> {
       final K key;
       final @Nullable Object structuralKey;
-      final BoundedWindow bucket;
+      final long bucketStart;
+      final BoundedWindow window;
       AccumT accumulator;
 
-      Partial(K key, @Nullable Object structuralKey, BoundedWindow bucket, AccumT accumulator) {
+      Partial(K key, @Nullable Object structuralKey, long bucketStart, BoundedWindow window, AccumT accumulator) {
         this.key = key;
         this.structuralKey = structuralKey;
-        this.bucket = bucket;
+        this.bucketStart = bucketStart;
+        this.window = window;
         this.accumulator = accumulator;
       }
     }
