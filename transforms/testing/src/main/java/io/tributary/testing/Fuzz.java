@@ -116,11 +116,23 @@ public final class Fuzz {
     return out;
   }
 
-  /** The number of mutants {@link #parser} feeds a parser. */
-  public static final int MUTANTS = 10_000;
+  /**
+   * The number of mutants {@link #parser} feeds a parser: 10,000, or the system property {@code
+   * tributary.fuzz.mutants} (the build's second run of the transform tests, on embedded Flink, sets
+   * 2,000: the parsers do not depend on the runner, and the Direct run feeds every mutant).
+   */
+  public static final int MUTANTS = mutantCount();
+
+  private static int mutantCount() {
+    int n = Integer.getInteger("tributary.fuzz.mutants", 10_000);
+    if (n < 1) {
+      throw new IllegalArgumentException("tributary.fuzz.mutants must be positive, got " + n);
+    }
+    return n;
+  }
 
   /**
-   * Feeds {@value #MUTANTS} mutants of {@code seeds} (made with {@code seed}) and the seeds
+   * Feeds {@link #MUTANTS} mutants of {@code seeds} (made with {@code seed}) and the seeds
    * themselves to {@code parse} in {@code p}, and asserts that its outputs and failures account
    * for every one of them (see {@link #accountsForEveryInput}). Run the pipeline afterwards.
    */

@@ -8,7 +8,10 @@ import java.util.List;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.junit.jupiter.api.Test;
 
-/** 10,000 seeded mutants of good page views: each one parsed or rejected with its bytes, none lost. */
+/**
+ * 10,000 seeded mutants (2,000 in the Flink run: {@link io.tributary.testing.Fuzz#MUTANTS}) of
+ * good page views: each one parsed or rejected with its bytes, none lost.
+ */
 @BeamTest
 class ParseFuzzTest {
   @Test
