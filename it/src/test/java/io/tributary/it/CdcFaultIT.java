@@ -32,13 +32,13 @@ import org.junit.jupiter.api.io.TempDir;
  * starts with the capture, so changes commit while the connectors snapshot), while in turn
  *
  * <ol>
- *   <li>the Connect worker is killed ({@code kill -9}) 20 s after its last offset flush, and
- *       started again: Debezium sends every change of those 20 s a second time;
+ *   <li>the Connect worker is killed ({@code kill -9}) 10 s after its last offset flush, and
+ *       started again: Debezium sends every change of those 10 s a second time;
  *   <li>the pipeline on Flink is killed ({@code kill -9}) once it has completed a checkpoint, and
  *       started again 5 s later with {@code --savepointPath=latest}: it resumes from its last
  *       completed checkpoint (the Direct runner keeps no state across a crash: it is not killed);
- *   <li>the capture is down for 90 s while the workload goes on, then resumes;
- *   <li>Redis is down for 30 s (SIGSTOP), as the capture's backlog arrives;
+ *   <li>the capture is down for 45 s while the workload goes on, then resumes;
+ *   <li>Redis is down for 20 s (SIGSTOP), as the capture's backlog arrives;
  *   <li>the Kafka broker is restarted (stopped gracefully, started on the same port and log).
  * </ol>
  *
@@ -84,7 +84,7 @@ class CdcFaultIT {
         capture.start(Duration.ofHours(1));
         log(t0, "Connect worker restarted, flushing no offset, at %d changes", w);
 
-        pause(Duration.ofSeconds(20), pipelines);
+        pause(Duration.ofSeconds(10), pipelines);
         capture.kill();
         capture.start();
         log(t0, "Connect worker killed (kill -9) after %d changes and started again", w);
@@ -114,13 +114,13 @@ class CdcFaultIT {
         }
         capture.stop();
         log(t0, "capture stopped after %d changes", w);
-        pause(Duration.ofSeconds(90), pipelines);
+        pause(Duration.ofSeconds(45), pipelines);
         capture.start();
-        log(t0, "capture started again after 90 s, %d changes so far", w);
+        log(t0, "capture started again after 45 s, %d changes so far", w);
 
-        try (RedisOutage outage = RedisOutage.start(Duration.ofSeconds(30))) {
-          log(t0, "Redis stopped (SIGSTOP) for 30 s at %d changes", w);
-          pause(Duration.ofSeconds(30), pipelines);
+        try (RedisOutage outage = RedisOutage.start(Duration.ofSeconds(20))) {
+          log(t0, "Redis stopped (SIGSTOP) for 20 s at %d changes", w);
+          pause(Duration.ofSeconds(20), pipelines);
         }
         log(t0, "Redis resumed at %d changes", w);
 
