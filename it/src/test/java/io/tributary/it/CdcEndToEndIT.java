@@ -17,13 +17,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The cdc pipeline end to end on real change capture, on the Direct runner and on embedded Flink:
+ * The cdc pipeline end to end on real change capture, on the Direct runner and on embedded Flink
+ * (after each phase, one run on each over the same topics):
  * five service databases (PostgreSQL: orders with an outbox, payments, shipping; MariaDB: users,
  * inventory) -> Debezium in a Kafka Connect worker ({@link Capture}) -> Kafka -> the cdc pipeline
  * reading the topics by pattern -> Redis cache, Parquet lake, feature store.
@@ -45,11 +45,15 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 @Timeout(value = 5, unit = java.util.concurrent.TimeUnit.MINUTES)
 class CdcEndToEndIT {
+  /** The values of the columns added in phase 2, which the lake must hold from then on. */
+  private static final Set<String> ADDED_COLUMNS =
+      Set.of("orders 5 coupon=SPRING", "orders 1 coupon=WELCOME", "orders 6 coupon=SPRING",
+          "users 103 email=dee@example.com", "users 102 email=cyd@example.com");
 
-  @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"DirectRunner", "FlinkRunner"})
-  void cacheLakeAndFeaturesFollowTheDatabasesAcrossRestarts(String runner, @TempDir Path dir)
-      throws Exception {
+  private static final List<String> RUNNERS = List.of("DirectRunner", "FlinkRunner");
+
+  @Test
+  void cacheLakeAndFeaturesFollowTheDatabasesAcrossRestarts(@TempDir Path dir) throws Exception {
     try (CdcServices s = new CdcServices("e2e", dir)) {
       Table orderTable = s.orderTable;
       Table outboxTable = s.outboxTable;
@@ -60,9 +64,7 @@ class CdcEndToEndIT {
       Db orders = s.orders;
       Db users = s.users;
       Db inventory = s.inventory;
-      List<Table> tables = s.tables;
       String topics = s.topics;
-      Path rules = s.rules;
       Workload w = new Workload();
       // Rows before the capture starts: the connectors' snapshot (op r).
       w.snapshot(orderTable, 1, "INSERT INTO orders VALUES (1, 100, 'new', 19.90)");
@@ -75,8 +77,6 @@ class CdcEndToEndIT {
       w.snapshot(stockTable, "B-2", "INSERT INTO stock VALUES ('B-2', 'south', 4)");
 
       Capture capture = s.startCapture(Duration.ofSeconds(1));
-      String cachePrefix = "e2e-" + s.id + ":";
-      String featurePrefix = cachePrefix + "feature:";
       try {
         // Phase 1: inserts, updates, deletes, one multi-row transaction with an outbox insert.
         w.change(orderTable, 3, "c", "INSERT INTO orders VALUES (3, 100, 'new', 42.00)");
@@ -104,10 +104,7 @@ class CdcEndToEndIT {
         w.change(userTable, 100, "d", "DELETE FROM users WHERE id = 100");
 
         long phase1 = awaitRecords(topics, w.records);
-        long t1 = System.nanoTime();
-        runPipeline(runner, topics, phase1, rules, dir.resolve("lake1"), dir.resolve("dead1"), cachePrefix, featurePrefix);
-        System.out.printf("%s phase 1: %d records, pipeline %.1f s%n", runner, phase1, (System.nanoTime() - t1) / 1e9);
-        check(runner + " phase 1", tables, w, cachePrefix, featurePrefix, dir.resolve("lake1"), dir.resolve("dead1"), Set.of());
+        runPhase(1, s, w, phase1, dir, Set.of());
 
         // Phase 2: the capture stops; changes and schema changes go on while it is down.
         capture.stop();
@@ -135,13 +132,8 @@ class CdcEndToEndIT {
         w.change(shipmentTable, 1, "d", "DELETE FROM shipments WHERE id = 1");
 
         long phase2 = awaitRecords(topics, w.records);
-        long t2 = System.nanoTime();
-        // The pipeline starts again from the beginning of the topics: phase 1 is replayed.
-        runPipeline(runner, topics, phase2, rules, dir.resolve("lake2"), dir.resolve("dead2"), cachePrefix, featurePrefix);
-        System.out.printf("%s phase 2: %d records, pipeline %.1f s%n", runner, phase2, (System.nanoTime() - t2) / 1e9);
-        check(runner + " phase 2", tables, w, cachePrefix, featurePrefix, dir.resolve("lake2"), dir.resolve("dead2"),
-            Set.of("orders 5 coupon=SPRING", "orders 1 coupon=WELCOME", "orders 6 coupon=SPRING",
-                "users 103 email=dee@example.com", "users 102 email=cyd@example.com"));
+        // The pipelines start again from the beginning of the topics: phase 1 is replayed.
+        runPhase(2, s, w, phase2, dir, ADDED_COLUMNS);
 
         // Phase 3: the worker flushes no offset of this phase, then dies by SIGKILL; its restart
         // sends the whole phase again. The cache (fenced), the features (versioned) and the lake
@@ -161,16 +153,29 @@ class CdcEndToEndIT {
         capture.start();
         long resent = w.records - beforeKill;
         long phase3 = awaitRecords(topics, w.records + resent);
-        long t3 = System.nanoTime();
-        runPipeline(runner, topics, phase3, rules, dir.resolve("lake3"), dir.resolve("dead3"), cachePrefix, featurePrefix);
-        System.out.printf("%s phase 3: %d records, %d of them sent again after the kill, pipeline %.1f s%n",
-            runner, phase3, resent, (System.nanoTime() - t3) / 1e9);
-        check(runner + " phase 3", tables, w, cachePrefix, featurePrefix, dir.resolve("lake3"), dir.resolve("dead3"),
-            Set.of("orders 5 coupon=SPRING", "orders 1 coupon=WELCOME", "orders 6 coupon=SPRING",
-                "users 103 email=dee@example.com", "users 102 email=cyd@example.com"));
+        System.out.printf("phase 3: %d of the records sent again after the kill%n", resent);
+        runPhase(3, s, w, phase3, dir, ADDED_COLUMNS);
       } finally {
         capture.stop();
       }
+    }
+  }
+
+  /**
+   * Runs the pipeline on each runner in turn over the first {@code records} records of the
+   * topics, each with its own cache and feature prefix, lake and dead letters, and checks each.
+   */
+  private static void runPhase(int phase, CdcServices s, Workload w, long records, Path dir, Set<String> columns)
+      throws Exception {
+    for (String runner : RUNNERS) {
+      String cachePrefix = "e2e-" + s.id + "-" + runner + ":";
+      String featurePrefix = cachePrefix + "feature:";
+      Path lake = dir.resolve(runner).resolve("lake" + phase);
+      Path dead = dir.resolve(runner).resolve("dead" + phase);
+      long t = System.nanoTime();
+      runPipeline(runner, s.topics, records, s.rules, lake, dead, cachePrefix, featurePrefix);
+      System.out.printf("%s phase %d: %d records, pipeline %.1f s%n", runner, phase, records, (System.nanoTime() - t) / 1e9);
+      check(runner + " phase " + phase, s.tables, w, cachePrefix, featurePrefix, lake, dead, columns);
     }
   }
 

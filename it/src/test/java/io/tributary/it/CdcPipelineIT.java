@@ -15,6 +15,7 @@ import io.tributary.transforms.cdc.SourcePositions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -24,6 +25,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
@@ -31,10 +36,11 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.avro.AvroParquetReader;
 import org.apache.parquet.hadoop.ParquetReader;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import redis.clients.jedis.Jedis;
 
 /**
@@ -44,10 +50,11 @@ import redis.clients.jedis.Jedis;
  * online features are those of each entity's newest change, and the Parquet lake read back holds
  * every change (and every offline feature row), with the added column in later orders files.
  *
- * <p>Also with Redis down for 30 s: the Redis server is stopped (SIGSTOP: connections hang, as in
- * a network outage) once the graph is built and resumed 30 s later, so every cache and feature
- * write meets the outage; with a retry budget longer than it ({@code --redisMaxAttempts=10
- * --redisInitialBackoff=1s}) the run waits it out and ends with the same cache, features and lake.
+ * <p>Also with Redis down for 30 s, both runners at once: the Redis server is stopped (SIGSTOP:
+ * connections hang, as in a network outage) as the two pipelines start and resumed 30 s later, so
+ * every cache and feature write meets the outage; with a retry budget longer than it ({@code
+ * --redisMaxAttempts=10 --redisInitialBackoff=1s}) each run waits it out and ends with the same
+ * cache, features and lake.
  */
 @Timeout(value = 5, unit = java.util.concurrent.TimeUnit.MINUTES)
 class CdcPipelineIT {
@@ -55,6 +62,7 @@ class CdcPipelineIT {
   private static final int EVENTS = 1500;
   private static final int ROWS = 20;
   private static final int SCHEMA_CHANGE_AT = 150;
+  private static final int OUTAGE_SECONDS = 30;
 
   /** Per service: cache key prefix, hash layout or not, cached fields (null: all). */
   private record CacheRule(String key, boolean hash, List<String> fields) {}
@@ -70,46 +78,103 @@ class CdcPipelineIT {
   private static final Map<String, String> DATASETS =
       Map.of("orders", "orders", "users", "users", "payments", "payments", "inventory", "stock", "shipping", "shipments");
 
-  @ParameterizedTest(name = "{0}, Redis down {1} s")
-  @CsvSource({"DirectRunner,0", "FlinkRunner,0", "DirectRunner,30", "FlinkRunner,30"})
-  void cacheLakeAndFeaturesEqualTheGeneratedTables(String runner, int outageSeconds, @TempDir Path lake)
-      throws Exception {
-    String run = UUID.randomUUID().toString().substring(0, 8);
-    String cachePrefix = "cdc-it-" + run + ":";
-    String featurePrefix = "cdc-it-" + run + ":feature:";
-    List<String> args =
-        new ArrayList<>(
-            List.of(
-                "--runner=" + runner,
-                "--maxEvents=" + EVENTS,
-                "--rowsPerTable=" + ROWS,
-                "--schemaChangeAt=" + SCHEMA_CHANGE_AT,
-                "--eventsPerSecond=50",
-                "--lakePath=" + lake,
-                "--redisHost=" + Services.redisHost(),
-                "--redisPort=" + Services.redisPort(),
-                "--cacheKeyPrefix=" + cachePrefix,
-                "--featureKeyPrefix=" + featurePrefix,
-                "--sink=files",
-                "--outputPath=" + lake.resolve("changes-view"),
-                "--deadLetter=files",
-                "--deadLetterPath=" + lake.resolve("dead")));
-    if (runner.equals("FlinkRunner")) {
-      args.addAll(List.of("--flinkMaster=[local]", "--parallelism=2"));
-    }
-    if (outageSeconds > 0) {
-      args.addAll(List.of("--redisMaxAttempts=10", "--redisInitialBackoff=1s"));
-    }
-    CdcOptions options = PipelineOptionsFactory.fromArgs(args.toArray(String[]::new)).as(CdcOptions.class);
-    org.apache.beam.sdk.Pipeline pipeline = CdcPipeline.create(options);
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"DirectRunner", "FlinkRunner"})
+  void cacheLakeAndFeaturesEqualTheGeneratedTables(String runner, @TempDir Path lake) throws Exception {
+    Run run = new Run(runner, false, lake);
     long started = System.nanoTime();
-    try (RedisOutage outage = RedisOutage.start(java.time.Duration.ofSeconds(outageSeconds))) {
-      pipeline.run().waitUntilFinish();
-    }
-    double seconds = (System.nanoTime() - started) / 1e9;
-    System.out.printf(Locale.ROOT, "cdc pipeline (%s), Redis down for %d s from its start: ran %.1f s%n", runner, outageSeconds, seconds);
-    assertTrue(seconds >= outageSeconds, "the run waited out the outage: " + seconds + " s");
+    run.pipeline.run().waitUntilFinish();
+    System.out.printf(Locale.ROOT, "cdc pipeline (%s): ran %.1f s%n", runner, (System.nanoTime() - started) / 1e9);
+    run.check();
+  }
 
+  /**
+   * Both runners at once through one outage: each pipeline runs in a thread of its own while Redis
+   * is down for {@value #OUTAGE_SECONDS} s from their start, then each is checked as above.
+   */
+  @Test
+  void bothRunnersWaitOutARedisOutage(@TempDir Path dir) throws Exception {
+    List<Run> runs = new ArrayList<>();
+    for (String runner : List.of("DirectRunner", "FlinkRunner")) {
+      runs.add(new Run(runner, true, dir.resolve(runner)));
+    }
+    ExecutorService threads = Executors.newFixedThreadPool(runs.size());
+    try {
+      List<Future<Double>> seconds = new ArrayList<>();
+      long started = System.nanoTime();
+      try (RedisOutage outage = RedisOutage.start(Duration.ofSeconds(OUTAGE_SECONDS))) {
+        for (Run run : runs) {
+          seconds.add(threads.submit(() -> {
+            run.pipeline.run().waitUntilFinish();
+            return (System.nanoTime() - started) / 1e9;
+          }));
+        }
+        for (Future<Double> s : seconds) {
+          s.get(4, TimeUnit.MINUTES);
+        }
+      }
+      for (int i = 0; i < runs.size(); i++) {
+        double s = seconds.get(i).get();
+        System.out.printf(Locale.ROOT, "cdc pipeline (%s), Redis down for %d s from its start: ran %.1f s%n",
+            runs.get(i).runner, OUTAGE_SECONDS, s);
+        assertTrue(s >= OUTAGE_SECONDS, runs.get(i).runner + " waited out the outage: " + s + " s");
+      }
+    } finally {
+      threads.shutdownNow();
+    }
+    for (Run run : runs) {
+      run.check();
+    }
+  }
+
+  /** One pipeline run: its options, its cache and feature prefixes, its lake directory. */
+  private static final class Run {
+    final String runner;
+    final String cachePrefix;
+    final String featurePrefix;
+    final Path lake;
+    final org.apache.beam.sdk.Pipeline pipeline;
+
+    Run(String runner, boolean outage, Path lake) {
+      this.runner = runner;
+      this.lake = lake;
+      String run = UUID.randomUUID().toString().substring(0, 8);
+      this.cachePrefix = "cdc-it-" + run + ":";
+      this.featurePrefix = "cdc-it-" + run + ":feature:";
+      List<String> args =
+          new ArrayList<>(
+              List.of(
+                  "--runner=" + runner,
+                  "--maxEvents=" + EVENTS,
+                  "--rowsPerTable=" + ROWS,
+                  "--schemaChangeAt=" + SCHEMA_CHANGE_AT,
+                  "--eventsPerSecond=50",
+                  "--lakePath=" + lake,
+                  "--redisHost=" + Services.redisHost(),
+                  "--redisPort=" + Services.redisPort(),
+                  "--cacheKeyPrefix=" + cachePrefix,
+                  "--featureKeyPrefix=" + featurePrefix,
+                  "--sink=files",
+                  "--outputPath=" + lake.resolve("changes-view"),
+                  "--deadLetter=files",
+                  "--deadLetterPath=" + lake.resolve("dead")));
+      if (runner.equals("FlinkRunner")) {
+        args.addAll(List.of("--flinkMaster=[local]", "--parallelism=2"));
+      }
+      if (outage) {
+        args.addAll(List.of("--redisMaxAttempts=10", "--redisInitialBackoff=1s"));
+      }
+      CdcOptions options = PipelineOptionsFactory.fromArgs(args.toArray(String[]::new)).as(CdcOptions.class);
+      this.pipeline = CdcPipeline.create(options);
+    }
+
+    /** The cache, features, lake and dead letters against the oracle. */
+    void check() throws Exception {
+      verify(runner, cachePrefix, lake);
+    }
+  }
+
+  private static void verify(String runner, String cachePrefix, Path lake) throws Exception {
     // The oracle, from the generated records' JSON.
     ChangeGenerator generator = new ChangeGenerator(42, 1_700_000_000_000L, 50, ROWS, SCHEMA_CHANGE_AT);
     Map<String, String> expectedCache = new TreeMap<>();

@@ -245,7 +245,7 @@ class FlinkClusterIT {
     assertThat("the client names the savepoint: " + stop.output(), path.find(), org.hamcrest.Matchers.is(true));
     String savepoint = path.group(1);
     cluster.awaitState(first, Set.of("FINISHED"), Duration.ofMinutes(2));
-    int beforeResume = Kafka.consume(out, 0, Duration.ZERO, true).size();
+    int beforeResume = Kafka.committed(out).size();
     FlinkCluster.Result resume =
         FlinkCluster.flinkCommand(
             concat(List.of("run", "-d", "-s", savepoint, FlinkCluster.JOB_JAR.toString()), args), Duration.ofMinutes(4));
@@ -255,7 +255,7 @@ class FlinkClusterIT {
     assertThat("the client names the job: " + resume.output(), resumedId.find(), org.hamcrest.Matchers.is(true));
     String resumed = resumedId.group(1);
 
-    Supplier<String> progress = () -> "committed alerts " + Kafka.consume(out, 0, Duration.ZERO, true).size() + " of " + expected;
+    Supplier<String> progress = () -> "committed alerts " + Kafka.committed(out).size() + " of " + expected;
     List<String> kills = killTaskManagers(resumed, out, expected, progress);
     awaitCount(out, expected, Duration.ofMinutes(8));
     // Still healthy (running, checkpointing) once every alert is out; then cancelled, which
@@ -338,7 +338,7 @@ class FlinkClusterIT {
             "--parallelism=2");
     String job = cluster.run(jarId, args);
     awaitFirstCommit(job, out);
-    Supplier<String> progress = () -> "committed snapshots " + Kafka.consume(out, 0, Duration.ZERO, true).size() + " of " + oracle.size();
+    Supplier<String> progress = () -> "committed snapshots " + Kafka.committed(out).size() + " of " + oracle.size();
     List<String> kills = killTaskManagers(job, out, oracle.size(), progress);
     awaitCount(out, oracle.size(), Duration.ofMinutes(8));
     awaitCheckpoint(job);
@@ -417,7 +417,7 @@ class FlinkClusterIT {
     FlinkCluster.await(
         count + " committed records in " + topic,
         deadline,
-        () -> Kafka.consume(topic, count, Duration.ofSeconds(20), true).size() >= count);
+        () -> Kafka.committed(topic).size() >= count);
   }
 
   /**

@@ -15,6 +15,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
@@ -108,6 +109,35 @@ public final class Kafka {
       }
       long extra = System.nanoTime() + Duration.ofSeconds(2).toNanos();
       while (System.nanoTime() < extra) {
+        poll(consumer, out);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The records of committed transactions that a single-partition topic holds now: read with
+   * {@code isolation.level=read_committed} from the start to the partition's last stable offset,
+   * with no consumer group and no wait for later records (for progress checks while a job writes).
+   */
+  public static List<byte[]> committed(String topic) {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, Services.kafkaBootstrap());
+    List<byte[]> out = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      TopicPartition partition = new TopicPartition(topic, 0);
+      consumer.assign(List.of(partition));
+      consumer.seekToBeginning(List.of(partition));
+      // Under read_committed, the end offset is the last stable offset: everything before it is
+      // committed or aborted, so the position reaches it once every committed record was read.
+      long end = consumer.endOffsets(List.of(partition)).get(partition);
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (consumer.position(partition) < end) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("reading " + topic + " to offset " + end + " took over 30 s");
+        }
         poll(consumer, out);
       }
     }
