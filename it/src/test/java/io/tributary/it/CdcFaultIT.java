@@ -34,8 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
  * <ol>
  *   <li>the Connect worker is killed ({@code kill -9}) 10 s after its last offset flush, and
  *       started again: Debezium sends every change of those 10 s a second time;
- *   <li>the capture is down for 45 s while the workload goes on, then resumes;
- *   <li>Redis is down for 20 s (SIGSTOP), as the capture's backlog arrives;
+ *   <li>the capture is down for 90 s while the workload goes on, then resumes;
+ *   <li>Redis is down for 30 s (SIGSTOP), as the capture's backlog arrives;
  *   <li>the pipeline on Flink is killed ({@code kill -9}) once it has completed a checkpoint, and
  *       started again 5 s later with {@code --savepointPath=latest}: it resumes from its last
  *       completed checkpoint (the Direct runner keeps no state across a crash: it is not killed);
@@ -55,6 +55,10 @@ import org.junit.jupiter.api.io.TempDir;
 class CdcFaultIT {
   private static final Path LAUNCHER = FlinkCluster.ROOT.resolve("runners/bin/tributary");
   private static final Duration CONVERGENCE = Duration.ofMinutes(3);
+  /** How long the capture is down while the workload goes on. */
+  private static final Duration CAPTURE_OUTAGE = Duration.ofSeconds(90);
+  /** How long Redis is stopped as the capture's backlog arrives. */
+  private static final Duration REDIS_OUTAGE = Duration.ofSeconds(30);
   /** How often convergence prints what still differs. */
   private static final Duration REPORT_EVERY = Duration.ofSeconds(10);
   private static final List<String> RUNNERS = List.of("DirectRunner", "FlinkRunner");
@@ -92,13 +96,13 @@ class CdcFaultIT {
         pause(Duration.ofSeconds(10), pipelines);
         capture.stop();
         log(t0, "capture stopped after %d changes", w);
-        pause(Duration.ofSeconds(45), pipelines);
+        pause(CAPTURE_OUTAGE, pipelines);
         capture.start();
-        log(t0, "capture started again after 45 s, %d changes so far", w);
+        log(t0, "capture started again after " + CAPTURE_OUTAGE.toSeconds() + " s, %d changes so far", w);
 
-        try (RedisOutage outage = RedisOutage.start(Duration.ofSeconds(20))) {
-          log(t0, "Redis stopped (SIGSTOP) for 20 s at %d changes", w);
-          pause(Duration.ofSeconds(20), pipelines);
+        try (RedisOutage outage = RedisOutage.start(REDIS_OUTAGE)) {
+          log(t0, "Redis stopped (SIGSTOP) for " + REDIS_OUTAGE.toSeconds() + " s at %d changes", w);
+          pause(REDIS_OUTAGE, pipelines);
         }
         log(t0, "Redis resumed at %d changes", w);
 
