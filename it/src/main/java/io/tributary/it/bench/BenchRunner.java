@@ -26,7 +26,9 @@ final class BenchRunner {
   /**
    * Options for {@code runner} ("flink": the embedded mini cluster, in streaming mode when asked;
    * else the Direct runner without its debugging checks, which re-encode every element) with one
-   * worker per core.
+   * worker per core. The system property {@code bench.flinkArgs} adds Flink runner options,
+   * separated by spaces (for example {@code JAVA_OPTS="-Xmx6g -Dbench.flinkArgs=--objectReuse=true"}),
+   * to measure them.
    */
   static PipelineOptions options(String runner, Mode mode) {
     int cores = Runtime.getRuntime().availableProcessors();
@@ -35,6 +37,10 @@ final class BenchRunner {
       args.addAll(List.of("--runner=FlinkRunner", "--flinkMaster=[local]", "--parallelism=" + cores));
       if (mode == Mode.STREAMING) {
         args.add("--streaming=true");
+      }
+      String extra = System.getProperty("bench.flinkArgs", "");
+      if (!extra.isBlank()) {
+        args.addAll(List.of(extra.trim().split("\\s+")));
       }
     } else {
       args.addAll(
