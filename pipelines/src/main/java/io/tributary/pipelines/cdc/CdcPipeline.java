@@ -83,7 +83,7 @@ public final class CdcPipeline {
   public static final String DEFAULT_RULES = "default-rules.yaml";
 
   /** The embedded capture source. */
-  public static final String CAPTURE = "capture";
+  public static final String CAPTURE = Sources.CAPTURE;
 
   /** Table id of log lines read from --logTopics. */
   public static final String LOGS_STREAM = "app.logs";

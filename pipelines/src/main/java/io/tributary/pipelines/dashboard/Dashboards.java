@@ -56,6 +56,7 @@ public final class Dashboards {
       System.out.println("Tributary " + title + " dashboard: " + server.address(board.name()));
       System.out.flush();
       io.tributary.pipelines.io.Launch.prepare(pipeline);
+      io.tributary.pipelines.io.Launch.printCrashNotice(pipeline);
       result.set(pipeline.run());
       result.get().waitUntilFinish();
       finished.accept(result.get());

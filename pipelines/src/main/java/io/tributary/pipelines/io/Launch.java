@@ -31,6 +31,9 @@ import org.apache.beam.sdk.values.PValue;
  *   <li>On Spark, refuses a streaming run (unbounded input or {@code --streaming}) with an {@link
  *       IllegalArgumentException} that says so: Spark's streaming mode has no event-time timers,
  *       which the pipelines' stateful steps need.
+ *   <li>On the Direct runner, a stream read from Kafka with a consumer group or from the embedded
+ *       capture gets a notice on standard error first: the Direct runner marks records as read as
+ *       soon as it has read them and keeps its state in memory, so a crash loses what it held.
  *   <li>Otherwise waits until the pipeline finishes, then hands the result to the summary (e.g. a
  *       bounded run's quality figures).
  * </ul>
@@ -48,6 +51,7 @@ public final class Launch {
   public static PipelineResult run(Pipeline pipeline, Consumer<PipelineResult> summary) {
     prepare(pipeline);
     checkRunnerSupports(pipeline);
+    printCrashNotice(pipeline);
     PipelineResult result = pipeline.run();
     String name = result.getClass().getName();
     if (name.equals(DATAFLOW_TEMPLATE)) {
@@ -147,6 +151,40 @@ public final class Launch {
               + " the synthetic source, or --source=files) without --streaming, or run streams"
               + " with --runner=FlinkRunner.");
     }
+  }
+
+  /** Prints the {@link #crashNotice} of the pipeline, if any, on standard error. */
+  public static void printCrashNotice(Pipeline pipeline) {
+    String notice = crashNotice(pipeline);
+    if (notice != null) {
+      System.err.println(notice);
+    }
+  }
+
+  /**
+   * What to tell the user before the Direct runner reads a stream that a restart resumes from what
+   * it marked as read (Kafka with a consumer group, the embedded capture), or null: the Direct
+   * runner marks records as read as soon as it has read them, and keeps its state in memory, so a
+   * crash loses what it held.
+   */
+  static String crashNotice(Pipeline pipeline) {
+    PipelineOptions options = pipeline.getOptions();
+    if (!options.getRunner().getSimpleName().equals("DirectRunner") || !hasUnboundedInput(pipeline)) {
+      return null;
+    }
+    SourceOptions source = options.as(SourceOptions.class);
+    boolean resumes =
+        (Sources.KAFKA.equals(source.getSource()) && Sources.consumerSettings(source).commits())
+            || Sources.CAPTURE.equals(source.getSource());
+    if (!resumes) {
+      return null;
+    }
+    return "Note: the Direct runner keeps this pipeline's state in memory and marks what it reads as read"
+        + " (Kafka offsets committed, capture offsets stored) as soon as it has read it. If this process"
+        + " dies, what it held is lost and a restart goes on after it: windows and per-key state start"
+        + " empty, and rows gathered for a file (the cdc lake's next file) are never written. Where the"
+        + " pipeline must survive a crash, run it on Flink with checkpoints (--runner=FlinkRunner"
+        + " --checkpointingInterval=...; see the README's Deploy section).";
   }
 
   /** Whether any collection of the pipeline is unbounded. */

@@ -26,6 +26,8 @@ public final class Sources {
   public static final String SYNTHETIC = "synthetic";
   public static final String KAFKA = "kafka";
   public static final String FILES = "files";
+  /** The embedded Debezium capture, which the cdc pipeline alone reads. */
+  public static final String CAPTURE = "capture";
 
   private Sources() {}
 

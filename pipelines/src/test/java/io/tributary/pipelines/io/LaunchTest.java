@@ -11,7 +11,9 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
+import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.io.GenerateSequence;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.junit.jupiter.api.Test;
@@ -152,6 +154,31 @@ class LaunchTest {
     PipelineOptions direct = PipelineOptionsFactory.fromArgs("--runner=DirectRunner", "--checkpointingInterval=1000").create();
     Launch.prepare(direct);
     assertEquals(-1L, direct.as(FlinkPipelineOptions.class).getShutdownSourcesAfterIdleMs());
+  }
+
+  @Test
+  void theDirectRunnerWarnsOfCrashesOnStreamsThatARestartResumes() {
+    String group = "--consumerGroup=g";
+    assertTrue(
+        Launch.crashNotice(stream("--runner=DirectRunner", "--source=kafka", group)).contains("--runner=FlinkRunner"),
+        "Kafka with a consumer group");
+    assertTrue(
+        Launch.crashNotice(stream("--runner=DirectRunner", "--source=capture")).contains("lost"),
+        "the embedded capture");
+    assertNull(Launch.crashNotice(stream("--runner=DirectRunner", "--source=kafka")), "no group: no resume");
+    assertNull(Launch.crashNotice(stream("--runner=DirectRunner", "--source=synthetic")), "nothing to resume");
+    assertNull(Launch.crashNotice(stream("--runner=FlinkRunner", "--source=kafka", group)), "Flink checkpoints");
+    Pipeline bounded = Pipeline.create(PipelineOptionsFactory.fromArgs("--runner=DirectRunner", "--source=kafka", group)
+        .as(SourceOptions.class));
+    bounded.apply(GenerateSequence.from(0).to(10));
+    assertNull(Launch.crashNotice(bounded), "bounded input ends: nothing to resume");
+  }
+
+  /** A pipeline with unbounded input, built with {@link SourceOptions} of {@code args}. */
+  private static Pipeline stream(String... args) {
+    Pipeline pipeline = Pipeline.create(PipelineOptionsFactory.fromArgs(args).as(SourceOptions.class));
+    pipeline.apply(GenerateSequence.from(0));
+    return pipeline;
   }
 
   /** Beam alone keeps a finished source of a checkpointing job alive, so the job never ends. */
