@@ -13,6 +13,7 @@ import org.apache.beam.sdk.transforms.PeriodicImpulse;
 import org.apache.beam.sdk.transforms.reflect.DoFnSignatures;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PValue;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Runs a built pipeline the way its runner and submission allow.
@@ -167,7 +168,7 @@ public final class Launch {
    * runner marks records as read as soon as it has read them, and keeps its state in memory, so a
    * crash loses what it held.
    */
-  static String crashNotice(Pipeline pipeline) {
+  static @Nullable String crashNotice(Pipeline pipeline) {
     PipelineOptions options = pipeline.getOptions();
     if (!options.getRunner().getSimpleName().equals("DirectRunner") || !hasUnboundedInput(pipeline)) {
       return null;
