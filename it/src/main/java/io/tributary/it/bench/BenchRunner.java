@@ -27,8 +27,9 @@ final class BenchRunner {
    * Options for {@code runner} ("flink": the embedded mini cluster, in streaming mode when asked;
    * else the Direct runner without its debugging checks, which re-encode every element) with one
    * worker per core. The system property {@code bench.flinkArgs} adds Flink runner options,
-   * separated by spaces (for example {@code JAVA_OPTS="-Xmx6g -Dbench.flinkArgs=--objectReuse=true"}),
-   * to measure them.
+   * separated by spaces, to measure them; {@code it/bin/benchmark} sets it from the environment
+   * variable {@code BENCH_FLINK_ARGS} (for example {@code BENCH_FLINK_ARGS="--objectReuse=true
+   * --disableMetrics=true"}).
    */
   static PipelineOptions options(String runner, Mode mode) {
     int cores = Runtime.getRuntime().availableProcessors();
