@@ -55,9 +55,7 @@ public final class Dashboards {
     try (DashboardServer server = serve(options, board, meter, result)) {
       System.out.println("Tributary " + title + " dashboard: " + server.address(board.name()));
       System.out.flush();
-      io.tributary.pipelines.io.Launch.prepare(pipeline);
-      io.tributary.pipelines.io.Launch.printCrashNotice(pipeline);
-      result.set(pipeline.run());
+      result.set(io.tributary.pipelines.io.Launch.start(pipeline));
       result.get().waitUntilFinish();
       finished.accept(result.get());
       System.out.println(

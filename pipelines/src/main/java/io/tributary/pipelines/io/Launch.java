@@ -50,10 +50,7 @@ public final class Launch {
 
   /** Runs the pipeline; see the class comment. */
   public static PipelineResult run(Pipeline pipeline, Consumer<PipelineResult> summary) {
-    prepare(pipeline);
-    checkRunnerSupports(pipeline);
-    printCrashNotice(pipeline);
-    PipelineResult result = pipeline.run();
+    PipelineResult result = start(pipeline);
     String name = result.getClass().getName();
     if (name.equals(DATAFLOW_TEMPLATE)) {
       System.out.println("Wrote the Dataflow job of " + pipeline.getOptions().getJobName() + "; nothing runs.");
@@ -77,6 +74,21 @@ public final class Launch {
     result.waitUntilFinish();
     summary.accept(result);
     return result;
+  }
+
+  /**
+   * Starts the pipeline as every launcher does: its options adjusted for its runner ({@link
+   * #prepare}), a pipeline the runner cannot run refused ({@link #checkRunnerSupports}), the
+   * {@link #crashNotice} printed, then {@link Pipeline#run}; waits only as the runner's run does.
+   */
+  public static PipelineResult start(Pipeline pipeline) {
+    prepare(pipeline);
+    checkRunnerSupports(pipeline);
+    String notice = crashNotice(pipeline);
+    if (notice != null) {
+      System.err.println(notice);
+    }
+    return pipeline.run();
   }
 
   /** Adjusts the pipeline's options for its runner before it runs; see the class comment. */
@@ -151,14 +163,6 @@ public final class Launch {
               + " timers, which their stateful steps need. Give bounded input (--maxEvents=N with"
               + " the synthetic source, or --source=files) without --streaming, or run streams"
               + " with --runner=FlinkRunner.");
-    }
-  }
-
-  /** Prints the {@link #crashNotice} of the pipeline, if any, on standard error. */
-  public static void printCrashNotice(Pipeline pipeline) {
-    String notice = crashNotice(pipeline);
-    if (notice != null) {
-      System.err.println(notice);
     }
   }
 
