@@ -5,7 +5,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -16,6 +18,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
@@ -39,17 +42,30 @@ public final class Kafka {
         list.add(new NewTopic(t, 1, (short) 1));
       }
       admin.createTopics(list).all().get();
-      // Wait until every new partition has its leader, so the first produce finds it.
-      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+      // Wait until every new partition has its leader, so the first produce finds it. Right after
+      // creation the broker that answers may not know the topic yet: that is waited out too.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
       for (String t : topics) {
-        while (admin.describeTopics(List.of(t)).allTopicNames().get().get(t).partitions().stream()
-            .anyMatch(partition -> partition.leader() == null)) {
+        while (!hasLeaders(admin, t)) {
           if (System.nanoTime() > deadline) {
             throw new IllegalStateException("topic " + t + " has no leader after 30 s");
           }
           Thread.sleep(50);
         }
       }
+    }
+  }
+
+  /** Whether the broker knows {@code topic} and every partition of it has a leader. */
+  private static boolean hasLeaders(Admin admin, String topic) throws InterruptedException {
+    try {
+      return admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().stream()
+          .allMatch(partition -> partition.leader() != null);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+        return false;
+      }
+      throw new IllegalStateException("describing topic " + topic, e.getCause());
     }
   }
 
