@@ -26,10 +26,12 @@ final class BenchRunner {
   /**
    * Options for {@code runner} ("flink": the embedded mini cluster, in streaming mode when asked;
    * else the Direct runner without its debugging checks, which re-encode every element) with one
-   * worker per core. The system property {@code bench.flinkArgs} adds Flink runner options,
-   * separated by spaces, to measure them; {@code it/bin/benchmark} sets it from the environment
-   * variable {@code BENCH_FLINK_ARGS} (for example {@code BENCH_FLINK_ARGS="--objectReuse=true
-   * --disableMetrics=true"}).
+   * worker per core. The system properties {@code bench.flinkArgs} and {@code bench.directArgs}
+   * add options of the Flink and of the Direct runner, separated by spaces, to measure them; {@code
+   * it/bin/benchmark} sets them from the environment variables {@code BENCH_FLINK_ARGS} (for example
+   * {@code BENCH_FLINK_ARGS="--objectReuse=true --disableMetrics=true"}) and {@code
+   * BENCH_DIRECT_ARGS} (for example {@code
+   * BENCH_DIRECT_ARGS="--experiments=use_unbounded_sdf_wrapper"}).
    */
   static PipelineOptions options(String runner, Mode mode) {
     int cores = Runtime.getRuntime().availableProcessors();
@@ -39,10 +41,7 @@ final class BenchRunner {
       if (mode == Mode.STREAMING) {
         args.add("--streaming=true");
       }
-      String extra = System.getProperty("bench.flinkArgs", "");
-      if (!extra.isBlank()) {
-        args.addAll(List.of(extra.trim().split("\\s+")));
-      }
+      args.addAll(extraArgs("bench.flinkArgs"));
     } else {
       args.addAll(
           List.of(
@@ -50,8 +49,15 @@ final class BenchRunner {
               "--targetParallelism=" + cores,
               "--enforceImmutability=false",
               "--enforceEncodability=false"));
+      args.addAll(extraArgs("bench.directArgs"));
     }
     return PipelineOptionsFactory.fromArgs(args.toArray(String[]::new)).create();
+  }
+
+  /** The options in the system property {@code name}, separated by spaces (none when unset). */
+  private static List<String> extraArgs(String name) {
+    String extra = System.getProperty(name, "");
+    return extra.isBlank() ? List.of() : List.of(extra.trim().split("\\s+"));
   }
 
   /** The first {@code events} records of the generator, bounded or streamed. */

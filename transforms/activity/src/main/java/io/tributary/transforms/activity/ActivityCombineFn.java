@@ -61,6 +61,16 @@ final class ActivityCombineFn
     this.sketchPrecision = countUsers ? sketchPrecision : 0;
   }
 
+  /**
+   * The sparse precision of the HyperLogLog++ sketches (the value of the HyperLogLog++ paper): a
+   * sketch of few users is a short sorted list of their hashes, which turns into the {@code
+   * 2^precision} registers only once it would be larger than them. A bucket's partial accumulators,
+   * one per bundle that read its views, hold few users each; with registers from the start each
+   * would carry a sketch of about {@code 2^precision} bytes through every encoding and copy (the
+   * Direct runner copies a bucket's buffered partials once per bundle).
+   */
+  static final int SPARSE_PRECISION = 25;
+
   /** Mutable aggregation state; never leaves the combine. */
   static final class Accumulator {
     final Map<String, Long> pages;
@@ -83,7 +93,7 @@ final class ActivityCombineFn
           new HashMap<>(),
           new HashSet<>(),
           new ArrayList<>(),
-          sketchPrecision > 0 ? new HyperLogLogPlus(sketchPrecision) : null,
+          sketchPrecision > 0 ? new HyperLogLogPlus(sketchPrecision, SPARSE_PRECISION) : null,
           0,
           0);
     }

@@ -209,8 +209,10 @@ public final class WebActivity {
      * Counts the distinct users of each window approximately, with a HyperLogLog++ sketch of
      * {@code 2^precision} registers per bucket (precision 4 to 18; the relative standard error is
      * about {@code 1.04 / sqrt(2^precision)}, 0.8% at 14): each bucket's sketch merges into its
-     * windows in {@code 2^precision} steps however many users it holds. The README's benchmark
-     * prints its measured error against the exact count.
+     * windows in at most {@code 2^precision} steps however many users it holds. A sketch starts
+     * sparse (a sorted list of its users' hashes) and takes its registers only once it would be
+     * larger than them, so the partial sketches of few users that a runner buffers and copies stay
+     * small. The README's benchmark prints its measured error against the exact count.
      */
     public RankSliding withApproximateActiveUsers(int precision) {
       if (precision < 4 || precision > 18) {
