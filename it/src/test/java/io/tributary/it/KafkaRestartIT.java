@@ -5,16 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.tributary.pipelines.activity.ActivityOptions;
 import io.tributary.pipelines.activity.ActivityPipeline;
 import io.tributary.pipelines.activity.PageViewGenerator;
+import io.tributary.pipelines.dashboard.Operated;
 import io.tributary.pipelines.io.Launch;
 import io.tributary.transforms.activity.PageViewJson;
+import io.tributary.transforms.activity.WebActivity;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -99,9 +103,9 @@ class KafkaRestartIT {
 
   /**
    * Starts the activity pipeline unbounded on the Direct runner through {@link Launch#start}, waits
-   * (up to 90 s) until it has parsed {@code records} records and its commits have stopped moving
-   * for 5 s, lets it run two seconds more (a re-read would show), cancels it and returns what it
-   * parsed and the group's committed offsets.
+   * (up to 90 s) until it has parsed {@code records} records and neither that count nor its
+   * commits have moved for 5 s, cancels it and returns what it parsed and the group's committed
+   * offsets.
    */
   private static long[] runUnbounded(String topic, String group, long records) throws Exception {
     List<String> args = new ArrayList<>(List.of(
@@ -122,18 +126,18 @@ class KafkaRestartIT {
       while (System.nanoTime() < deadline && parsed(result) < records) {
         Thread.sleep(250);
       }
-      long committed = committedNow(group, topic);
+      // Until neither the count read nor the commits have moved for 5 s: a re-read would show.
+      long[] seen = {parsed(result), committedNow(group, topic)};
       long steadySince = System.nanoTime();
       while (System.nanoTime() < deadline && System.nanoTime() - steadySince < Duration.ofSeconds(5).toNanos()) {
         Thread.sleep(250);
-        long now = committedNow(group, topic);
-        if (now != committed) {
-          committed = now;
+        long[] now = {parsed(result), committedNow(group, topic)};
+        if (!Arrays.equals(now, seen)) {
+          seen = now;
           steadySince = System.nanoTime();
         }
       }
-      Thread.sleep(2000);
-      return new long[] {parsed(result), committedNow(group, topic)};
+      return seen;
     } finally {
       result.cancel();
     }
@@ -142,18 +146,21 @@ class KafkaRestartIT {
   /** The group's committed offsets summed over the topic's partitions now (0 when none). */
   private static long committedNow(String group, String topic) throws Exception {
     try (Admin admin = Kafka.admin()) {
-      return admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get().entrySet().stream()
-          .filter(e -> e.getKey().topic().equals(topic) && e.getValue() != null)
-          .mapToLong(e -> e.getValue().offset())
-          .sum();
+      return sum(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(), topic);
     }
   }
 
+  /** The offsets of {@code topic}'s partitions summed. */
+  private static long sum(Map<TopicPartition, OffsetAndMetadata> offsets, String topic) {
+    return offsets.entrySet().stream()
+        .filter(e -> e.getKey().topic().equals(topic) && e.getValue() != null)
+        .mapToLong(e -> e.getValue().offset())
+        .sum();
+  }
+
   private static long parsed(PipelineResult result) {
-    return io.tributary.pipelines.dashboard.Operated.counter(
-        result.metrics().queryMetrics(org.apache.beam.sdk.metrics.MetricsFilter.builder().build()),
-        io.tributary.transforms.activity.WebActivity.METRICS_NAMESPACE,
-        "parsed");
+    return Operated.counter(
+        result.metrics().queryMetrics(MetricsFilter.builder().build()), WebActivity.METRICS_NAMESPACE, "parsed");
   }
 
   /** Views {@code from} to {@code to} (exclusive) of the generator, as JSON. */
@@ -186,10 +193,7 @@ class KafkaRestartIT {
       while (System.nanoTime() < deadline) {
         Map<TopicPartition, OffsetAndMetadata> offsets =
             admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
-        sum = offsets.entrySet().stream()
-            .filter(e -> e.getKey().topic().equals(topic) && e.getValue() != null)
-            .mapToLong(e -> e.getValue().offset())
-            .sum();
+        sum = sum(offsets, topic);
         if (sum >= 0 && !offsets.isEmpty()) {
           return sum;
         }
