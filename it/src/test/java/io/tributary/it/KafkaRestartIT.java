@@ -64,10 +64,10 @@ class KafkaRestartIT {
 
   /**
    * An unbounded run on the Direct runner started as the launcher starts it, on a topic that goes
-   * quiet: it commits what it read as it goes, except at most its last bundle (the Direct runner
-   * finalizes a bundle's checkpoint only once more is read after it), and a run started again after
-   * it was cancelled reads exactly what was not committed: nothing is lost, at most a bundle is
-   * read twice.
+   * quiet: it commits what it read as it goes, except its last bundle (the Direct runner finalizes
+   * a bundle's checkpoint only once more is read after it; see {@link #UNCOMMITTED_BUNDLES} for the
+   * rarer case of two), and a run started again after it was cancelled reads exactly what was not
+   * committed: nothing is lost, what was not committed is read twice.
    */
   @Test
   void anUnboundedDirectRunCommitsWhatItReadAndARestartReadsTheRest() throws Exception {
@@ -78,12 +78,12 @@ class KafkaRestartIT {
     Kafka.produce(in, views(generator, 0, FIRST));
     long[] first = runUnbounded(in, group, FIRST);
     assertEquals(FIRST, first[0], "records parsed by the first unbounded run");
-    assertCommittedAllButOneBundle(FIRST, first[1], "the first unbounded run");
+    assertCommittedAllButTheLastBundles(FIRST, first[1], "the first unbounded run");
 
     Kafka.produce(in, views(generator, FIRST, FIRST + SECOND));
     long[] second = runUnbounded(in, group, FIRST + SECOND - first[1]);
     assertEquals(FIRST + SECOND - first[1], second[0], "records parsed by the restarted run: all it had not committed");
-    assertCommittedAllButOneBundle(FIRST + SECOND, second[1], "the restarted run");
+    assertCommittedAllButTheLastBundles(FIRST + SECOND, second[1], "the restarted run");
     System.out.printf(
         "kafka restart (unbounded, Direct): first run read %d and committed %d; the restarted run read %d"
             + " and committed %d in all%n",
@@ -93,11 +93,21 @@ class KafkaRestartIT {
   /** The Direct runner's reads of an unbounded source hand on at most this many records a bundle. */
   private static final int DIRECT_BUNDLE = 10;
 
-  private static void assertCommittedAllButOneBundle(long read, long committed, String run) {
-    if (committed < read - DIRECT_BUNDLE || committed > read) {
+  /**
+   * How many bundles' records may stay uncommitted: the last one, and one more each time the
+   * Direct runner closed its reader after a bundle (it does after 5% of bundles, at random) near
+   * the end. The closed reader's checkpoint, finalized with the next bundle, goes to the closed
+   * reader, which commits nothing more, so its offsets are committed only with the checkpoint
+   * after it (KafkaIO's {@code KafkaCheckpointMark} commits through the reader that made it).
+   * Two such closes in a row at the end of a run happen about once in 400 runs.
+   */
+  private static final int UNCOMMITTED_BUNDLES = 3;
+
+  private static void assertCommittedAllButTheLastBundles(long read, long committed, String run) {
+    if (committed < read - UNCOMMITTED_BUNDLES * DIRECT_BUNDLE || committed > read) {
       throw new AssertionError(
           run + ": committed " + committed + " of " + read + " offsets read; expected all but at most "
-              + DIRECT_BUNDLE);
+              + UNCOMMITTED_BUNDLES * DIRECT_BUNDLE + " (the last bundle, and one more per reader the runner closed)");
     }
   }
 
