@@ -8,6 +8,7 @@ import io.tributary.it.cdc.Connectors;
 import io.tributary.pipelines.Tributary;
 import io.tributary.pipelines.cdc.CdcOptions;
 import io.tributary.pipelines.cdc.CdcPipeline;
+import io.tributary.pipelines.io.Launch;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,19 +17,27 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.beam.runners.direct.DirectOptions;
+import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisPubSub;
 
@@ -100,8 +109,8 @@ public final class CdcBenchmark {
     List<String> runners = Arrays.asList(a.getOrDefault("runners", "direct,flink").split(","));
     System.out.printf(Locale.ROOT, "cdc benchmark: offered %,d changes/s for %d s (measured) after %d s (warm-up, not measured) in transactions of %d rows, %d cores; %d idle topics; connector %s; pipeline options %s%n",
         rate, seconds, warmup, batch, Runtime.getRuntime().availableProcessors(), idleTopics, debezium, pipelineArgs);
-    System.out.println("| runner | offered changes/s | visible | sustained changes/s | p50 ms | p90 ms | p99 ms | max ms | pipeline JVM cores |");
-    System.out.println("|---|---|---|---|---|---|---|---|---|");
+    System.out.println("| runner | offered changes/s | visible | sustained changes/s | p50 ms | p90 ms | p99 ms | max ms | in Kafka p50 / p99 ms | pipeline JVM cores |");
+    System.out.println("|---|---|---|---|---|---|---|---|---|---|");
     for (String runner : runners) {
       System.out.println(run(runner.trim(), rate, seconds, warmup, batch, snapshotRows, idleTopics, debezium, pipelineArgs));
     }
@@ -147,6 +156,8 @@ public final class CdcBenchmark {
       Map<Long, Long> visibleNanos = new ConcurrentHashMap<>();
       String keyPrefix = id + ":item:";
       Thread listener = listen(keyPrefix, visibleNanos);
+      Map<Long, Long> inKafkaNanos = new ConcurrentHashMap<>();
+      Thread kafkaListener = null;
       Runnable stop = start(runner, id, rules, dir, pipelineArgs);
       try {
         if (snapshotRows > 0) {
@@ -161,6 +172,8 @@ public final class CdcBenchmark {
           }
           Thread.sleep(100);
         }
+        // The capture's topic exists now.
+        kafkaListener = listenKafka(id + ".public.items", inKafkaNanos);
         Map<Long, Long> committedNanos = new ConcurrentHashMap<>();
         long warmRows = (long) rate * warmup;
         long rows = (long) rate * seconds;
@@ -191,7 +204,9 @@ public final class CdcBenchmark {
           Thread.sleep(100);
         }
         long[] latencies = new long[(int) rows];
+        long[] kafkaLatencies = new long[(int) rows];
         int n = 0;
+        int k = 0;
         long measuredStart = committedNanos.getOrDefault(warmRows + 1, start);
         long lastVisible = measuredStart;
         for (long i = warmRows + 1; i <= total; i++) {
@@ -200,17 +215,26 @@ public final class CdcBenchmark {
             latencies[n++] = seen - committedNanos.get(i);
             lastVisible = Math.max(lastVisible, seen);
           }
+          Long inKafka = inKafkaNanos.get(i);
+          if (inKafka != null) {
+            kafkaLatencies[k++] = inKafka - committedNanos.get(i);
+          }
         }
         long[] sorted = Arrays.copyOf(latencies, n);
         Arrays.sort(sorted);
+        long[] kafkaSorted = Arrays.copyOf(kafkaLatencies, k);
+        Arrays.sort(kafkaSorted);
         double offered = total / ((offeredEnd - start) / 1e9);
         double sustained = n / ((lastVisible - measuredStart) / 1e9);
-        return String.format(Locale.ROOT, "| %s | %,.0f | %,d of %,d | %,.0f | %s | %s | %s | %s | %.2f |",
+        return String.format(Locale.ROOT, "| %s | %,.0f | %,d of %,d | %,.0f | %s | %s | %s | %s | %s / %s | %.2f |",
             runner, offered, n, rows, sustained, ms(sorted, 0.50), ms(sorted, 0.90), ms(sorted, 0.99), ms(sorted, 1.0),
-            cores);
+            ms(kafkaSorted, 0.50), ms(kafkaSorted, 0.99), cores);
       } finally {
         stop.run();
         listener.interrupt();
+        if (kafkaListener != null) {
+          kafkaListener.interrupt();
+        }
         capture.stop();
         Connectors.dropPostgresSlot(id);
       }
@@ -308,6 +332,67 @@ public final class CdcBenchmark {
     return t;
   }
 
+  /**
+   * Records when each row's change is first readable from the capture's topic, by a plain consumer
+   * polling it from the start: the part of the latency spent before the pipeline (the connector,
+   * Connect's producer and the broker).
+   */
+  private static Thread listenKafka(String topic, Map<Long, Long> inKafkaNanos) {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, Services.kafkaBootstrap());
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "20");
+    Thread t = new Thread(() -> {
+      try (KafkaConsumer<byte[], byte[]> consumer =
+          new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        TopicPartition partition = new TopicPartition(topic, 0);
+        consumer.assign(List.of(partition));
+        while (!Thread.currentThread().isInterrupted()) {
+          for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+            long now = System.nanoTime();
+            long id = keyId(r.key());
+            if (id >= 0) {
+              inKafkaNanos.putIfAbsent(id, now);
+            }
+          }
+        }
+      } catch (org.apache.kafka.common.errors.InterruptException e) {
+        // stopped
+      }
+    }, "kafka-arrivals");
+    t.setDaemon(true);
+    t.start();
+    return t;
+  }
+
+  private static final byte[] ID_FIELD = "\"id\":".getBytes(StandardCharsets.US_ASCII);
+
+  /**
+   * The {@code id} of a change key ({@code {"schema":...,"payload":{"id":42}}}, or without the
+   * schema), read off the bytes (a JSON parser here would take CPU from the pipeline it measures);
+   * -1 when absent.
+   */
+  static long keyId(byte[] key) {
+    if (key == null) {
+      return -1;
+    }
+    for (int i = key.length - ID_FIELD.length; i >= 0; i--) {
+      if (Arrays.equals(key, i, i + ID_FIELD.length, ID_FIELD, 0, ID_FIELD.length)) {
+        long id = 0;
+        int j = i + ID_FIELD.length;
+        while (j < key.length && key[j] == ' ') {
+          j++;
+        }
+        int digits = 0;
+        for (; j < key.length && key[j] >= '0' && key[j] <= '9'; j++, digits++) {
+          id = id * 10 + (key[j] - '0');
+        }
+        return digits == 0 ? -1 : id;
+      }
+    }
+    return -1;
+  }
+
   /** The CPU time this JVM has used. */
   private static long cpuNanos() {
     return ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
@@ -343,7 +428,10 @@ public final class CdcBenchmark {
     args.addAll(pipelineArgs);
     if (runner.equals("flink")) {
       CdcOptions options = PipelineOptionsFactory.fromArgs(args.toArray(String[]::new)).as(CdcOptions.class);
-      Thread job = new Thread(() -> CdcPipeline.create(options).run().waitUntilFinish(), "flink-cdc");
+      // Prepared as `tributary cdc` prepares it (Launch.prepare: Flink settings Beam leaves unset).
+      Pipeline pipeline = CdcPipeline.create(options);
+      Launch.prepare(pipeline);
+      Thread job = new Thread(() -> pipeline.run().waitUntilFinish(), "flink-cdc");
       job.setDaemon(true);
       job.start();
       return () -> {};
@@ -352,7 +440,9 @@ public final class CdcBenchmark {
     CdcOptions options =
         PipelineOptionsFactory.fromArgs(Tributary.withRunnerDefaults(args.toArray(String[]::new))).as(CdcOptions.class);
     options.as(DirectOptions.class).setBlockOnRun(false);
-    PipelineResult result = CdcPipeline.create(options).run();
+    Pipeline pipeline = CdcPipeline.create(options);
+    Launch.prepare(pipeline);
+    PipelineResult result = pipeline.run();
     return () -> {
       try {
         result.cancel();

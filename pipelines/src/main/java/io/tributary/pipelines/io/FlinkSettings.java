@@ -47,10 +47,12 @@ final class FlinkSettings {
    * With checkpointing and {@code --shutdownSourcesAfterIdleMs} unset, Beam keeps finished
    * sources alive forever, so a job on bounded input never ends: they now shut down after {@link
    * #FINISHED_SOURCE_IDLE_MS}, except in a job with a {@code PeriodicImpulse} ({@code
-   * keepSourcesAlive}), which keeps Beam's default: there the finished {@code Create} that starts
-   * the impulse would finish the splittable step it feeds, whose finish fires that step's
-   * processing-time timers, which the unbounded step sets again at once: it would spin forever and
-   * hold back every checkpoint. An embedded Flink that checkpoints, with no state backend chosen,
+   * keepSourcesAlive}), whose sources never shut down, with checkpointing or without (where Beam's
+   * default shuts them down at once): a finished {@code Create} that starts the impulse would
+   * finish the splittable step it feeds, whose finish fires that step's processing-time timers,
+   * which the unbounded step sets again at once: it would spin, taking a core for as long as the
+   * job runs, and hold back every checkpoint ({@code PeriodicImpulseIdleTest}). Such a job runs
+   * until it is cancelled. An embedded Flink that checkpoints, with no state backend chosen,
    * keeps its checkpoints in files under {@link #EMBEDDED_CHECKPOINTS} ({@code
    * --stateBackend=filesystem}); a cluster's checkpoints follow the cluster's configuration. A program that Flink's client or REST API runs detached is
    * submitted with {@code --attachedMode=false}, whatever the option says: an attached
@@ -66,8 +68,12 @@ final class FlinkSettings {
   static void apply(PipelineOptions options, boolean keepSourcesAlive) {
     FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
     boolean checkpointing = checkpointing(options);
-    if (checkpointing && !keepSourcesAlive && flink.getShutdownSourcesAfterIdleMs() < 0) {
-      flink.setShutdownSourcesAfterIdleMs(FINISHED_SOURCE_IDLE_MS);
+    if (flink.getShutdownSourcesAfterIdleMs() < 0) {
+      if (keepSourcesAlive) {
+        flink.setShutdownSourcesAfterIdleMs(Long.MAX_VALUE);
+      } else if (checkpointing) {
+        flink.setShutdownSourcesAfterIdleMs(FINISHED_SOURCE_IDLE_MS);
+      }
     }
     if (checkpointing
         && flink.getStateBackend() == null

@@ -43,7 +43,7 @@ class LaunchTest {
     periodic.apply(org.apache.beam.sdk.transforms.PeriodicImpulse.create()
         .withInterval(org.joda.time.Duration.standardSeconds(5)));
     Launch.prepare(periodic);
-    assertEquals(-1L, periodicOptions.getShutdownSourcesAfterIdleMs(),
+    assertEquals(Long.MAX_VALUE, periodicOptions.getShutdownSourcesAfterIdleMs(),
         "with a periodic impulse no source shuts down (the finished Create would stall the checkpoints)");
 
     FlinkPipelineOptions plain = flink();
