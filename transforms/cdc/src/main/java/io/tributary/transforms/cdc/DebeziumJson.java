@@ -89,12 +89,41 @@ public final class DebeziumJson {
    * surrogate ({@code "\\ud800"}), which has no UTF-8 encoding and would be replaced by '?' on the
    * way to any sink, so such a change is rejected with the field that holds it.
    */
-  private static ChangeEvent wellFormed(ChangeEvent event) throws InvalidChangeException {
+  private static ChangeEvent wellFormed(ChangeEvent event, boolean mayHoldSurrogates) throws InvalidChangeException {
+    if (!mayHoldSurrogates) {
+      return event;
+    }
     String where = unpairedSurrogate(event, "");
     if (where != null) {
       throw new InvalidChangeException(where);
     }
     return event;
+  }
+
+  /**
+   * Whether JSON text can decode to a surrogate: it holds a surrogate's escape ({@code \\uD800} to
+   * {@code \\uDFFF}, either case) or a surrogate's UTF-8-style encoding (0xED then 0xA0 to 0xBF).
+   * Text with neither decodes to no surrogate at all, so the records Debezium writes skip the walk
+   * over every field of their change ({@link #unpairedSurrogate(com.google.protobuf.MessageOrBuilder,
+   * String)}); text with either (or an escaped backslash before a {@code u}) takes it.
+   */
+  static boolean mayHoldSurrogates(byte[] json) {
+    for (int i = 0; i + 1 < json.length; i++) {
+      byte b = json[i];
+      if (b == '\\') {
+        if (json[i + 1] == 'u' && i + 3 < json.length && (json[i + 2] | 0x20) == 'd' && isHexEightToF(json[i + 3])) {
+          return true;
+        }
+      } else if (b == (byte) 0xED && (json[i + 1] & 0xE0) == 0xA0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean isHexEightToF(byte c) {
+    int lower = c | 0x20;
+    return c == '8' || c == '9' || (lower >= 'a' && lower <= 'f');
   }
 
   private static String unpairedSurrogate(com.google.protobuf.MessageOrBuilder message, String path) {
@@ -131,9 +160,14 @@ public final class DebeziumJson {
             .setTopic(record.getTopic())
             .setPartition(record.getPartition())
             .setOffset(record.getOffset());
-    Envelope key = record.hasKey() ? unwrap(read(record.getKey().toByteArray(), "key"), "key") : null;
-    JsonNode value =
-        record.hasValue() ? read(record.getValue().toByteArray(), "value") : null;
+    byte[] keyBytes = record.hasKey() ? record.getKey().toByteArray() : null;
+    byte[] valueBytes = record.hasValue() ? record.getValue().toByteArray() : null;
+    boolean mayHoldSurrogates =
+        (keyBytes != null && mayHoldSurrogates(keyBytes))
+            || (valueBytes != null && mayHoldSurrogates(valueBytes))
+            || JsonFields.unpairedSurrogate(record.getTopic()) >= 0;
+    Envelope key = keyBytes != null ? unwrap(read(keyBytes, "key"), "key") : null;
+    JsonNode value = valueBytes != null ? read(valueBytes, "value") : null;
     Envelope envelope = value == null ? null : unwrap(value, "value");
     if (envelope == null || envelope.payload.isNull()) {
       if (key == null || key.payload.isNull()) {
@@ -146,7 +180,7 @@ public final class DebeziumJson {
           parts.length >= 2
               ? String.join(".", java.util.Arrays.copyOfRange(parts, 1, parts.length))
               : record.getTopic());
-      return wellFormed(event.build());
+      return wellFormed(event.build(), mayHoldSurrogates);
     }
     JsonNode payload = envelope.payload;
     if (!payload.isObject()) {
@@ -180,7 +214,7 @@ public final class DebeziumJson {
     }
     checkImages(op, event);
     if (!event.hasAfter() && !event.hasBefore()) {
-      return wellFormed(event.build()); // TRUNCATE: no row, no columns
+      return wellFormed(event.build(), mayHoldSurrogates); // TRUNCATE: no row, no columns
     }
     JsonNode described = afterSchema != null ? afterSchema : beforeSchema;
     List<ColumnSchema> columns =
@@ -189,7 +223,7 @@ public final class DebeziumJson {
             : namesOnly(event.hasAfter() ? event.getAfter() : event.getBefore());
     event.addAllColumns(columns);
     event.setSchemaVersion(columns.isEmpty() ? "" : Values.fingerprint(columns));
-    return wellFormed(event.build());
+    return wellFormed(event.build(), mayHoldSurrogates);
   }
 
   private static void checkImages(ChangeEvent.Op op, ChangeEvent.Builder event)

@@ -288,4 +288,55 @@ class DebeziumJsonTest {
             () -> DebeziumJson.parse(Fixtures.record("PostgreSQL_server.public.customers", 4, null, value)));
     assertThat(e.getMessage(), is("after.columns[3].value.string_value holds an unpaired surrogate \\ud800 at character 5"));
   }
+
+  /** Text with a surrogate in any written form is checked; other text skips the check. */
+  @Test
+  void onlyTextThatCanDecodeToASurrogateIsChecked() {
+    java.util.function.Function<String, byte[]> utf8 = t -> t.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+    org.junit.jupiter.api.Assertions.assertAll(
+        () -> assertThat(DebeziumJson.mayHoldSurrogates(utf8.apply("{\"a\":\"x\\ud800\"}")), is(true)),
+        () -> assertThat(DebeziumJson.mayHoldSurrogates(utf8.apply("{\"a\":\"\\uDFFF\"}")), is(true)),
+        () -> assertThat(DebeziumJson.mayHoldSurrogates(utf8.apply("{\"a\":\"\\uDbFF\"}")), is(true)),
+        () -> assertThat(DebeziumJson.mayHoldSurrogates(new byte[] {'"', (byte) 0xED, (byte) 0xA0, (byte) 0x80, '"'}), is(true)),
+        () -> assertThat(DebeziumJson.mayHoldSurrogates(utf8.apply("{\"a\":\"\\ud7ff \\u00e9 \\ue000\"}")), is(false)),
+        () -> assertThat(DebeziumJson.mayHoldSurrogates(new byte[] {'"', (byte) 0xED, (byte) 0x9F, (byte) 0xBF, '"'}), is(false)),
+        () -> assertThat(DebeziumJson.mayHoldSurrogates(utf8.apply("{\"a\":\"plain \\\" text\"}")), is(false)),
+        () -> assertThat(DebeziumJson.mayHoldSurrogates(utf8.apply("x\\ud")), is(false)));
+  }
+
+  @Test
+  void aSurrogatePairIsKeptAndAnUnpairedOneInAnyFormIsRejected() throws Exception {
+    byte[] record = Fixtures.record("doc/postgresql/customers-create.schemas.json").getValue().toByteArray();
+    String value = new String(record, java.nio.charset.StandardCharsets.UTF_8);
+    ChangeEvent paired =
+        DebeziumJson.parse(Fixtures.record("PostgreSQL_server.public.customers", 5, null,
+            value.replace("\"email\":\"annek@noanswer.org\"", "\"email\":\"annek\\uD83D\\uDE00@noanswer.org\"")));
+    assertThat(paired.getAfter().getColumns(3).getValue().getStringValue(), is("annek\uD83D\uDE00@noanswer.org"));
+
+    DebeziumJson.InvalidChangeException upper =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            DebeziumJson.InvalidChangeException.class,
+            () -> DebeziumJson.parse(Fixtures.record("PostgreSQL_server.public.customers", 6, null,
+                value.replace("\"email\":\"annek@noanswer.org\"", "\"email\":\"annek\\uDE00@noanswer.org\""))));
+    assertThat(upper.getMessage(), is("after.columns[3].value.string_value holds an unpaired surrogate \\ude00 at character 5"));
+
+    // The same surrogate written as raw bytes (0xED 0xB8 0x80), which is not UTF-8.
+    String marker = "\"email\":\"annek@";
+    int at = value.indexOf(marker) + marker.length() - 1;
+    byte[] prefix = value.substring(0, at).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] suffix = value.substring(at).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] raw = new byte[prefix.length + 3 + suffix.length];
+    System.arraycopy(prefix, 0, raw, 0, prefix.length);
+    raw[prefix.length] = (byte) 0xED;
+    raw[prefix.length + 1] = (byte) 0xB8;
+    raw[prefix.length + 2] = (byte) 0x80;
+    System.arraycopy(suffix, 0, raw, prefix.length + 3, suffix.length);
+    io.tributary.proto.cdc.ConnectRecord rawRecord =
+        Fixtures.record("PostgreSQL_server.public.customers", 7, null, value).toBuilder()
+            .setValue(com.google.protobuf.ByteString.copyFrom(raw))
+            .build();
+    DebeziumJson.InvalidChangeException rawError =
+        org.junit.jupiter.api.Assertions.assertThrows(DebeziumJson.InvalidChangeException.class, () -> DebeziumJson.parse(rawRecord));
+    assertThat(rawError.getMessage(), is("after.columns[3].value.string_value holds an unpaired surrogate \\ude00 at character 5"));
+  }
 }
