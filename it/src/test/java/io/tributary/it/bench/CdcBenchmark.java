@@ -29,6 +29,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
@@ -52,7 +53,9 @@ import redis.clients.jedis.JedisPubSub;
  * its transaction's commit returns. Redis keyspace notifications time when each row's cache hash
  * is written. Latency is the difference, per row (one clock: both are taken in this JVM); the
  * sustained rate is the rows made visible over the time between the first commit and the last
- * row made visible. Each runner gets its own table, worker and pipeline.
+ * row made visible. Each runner gets its own table, worker and pipeline. A plain consumer of the
+ * capture's topic times when each change is first readable in Kafka (the capture's share of the
+ * latency), and a line names the seconds of the workload with the longest latencies.
  *
  * <p>The first {@code --warmup} seconds (10 by default) of the workload, at the same rate, are not
  * measured: they let the JVMs compile the hot code and the pipeline settle; the figures are for the
@@ -158,6 +161,7 @@ public final class CdcBenchmark {
       Thread listener = listen(keyPrefix, visibleNanos);
       Map<Long, Long> inKafkaNanos = new ConcurrentHashMap<>();
       Thread kafkaListener = null;
+      AtomicBoolean listening = new AtomicBoolean(true);
       Runnable stop = start(runner, id, rules, dir, pipelineArgs);
       try {
         if (snapshotRows > 0) {
@@ -173,13 +177,13 @@ public final class CdcBenchmark {
           Thread.sleep(100);
         }
         // The capture's topic exists now.
-        kafkaListener = listenKafka(id + ".public.items", inKafkaNanos);
+        kafkaListener = listenKafka(id + ".public.items", inKafkaNanos, listening);
         Map<Long, Long> committedNanos = new ConcurrentHashMap<>();
         long warmRows = (long) rate * warmup;
         long rows = (long) rate * seconds;
         long total = warmRows + rows;
         long start = System.nanoTime();
-        long cpuStart = cpuNanos();
+        long cpuStart = cpuNanos() - threadCpuNanos(kafkaListener);
         long next = 1;
         long periodNanos = TimeUnit.SECONDS.toNanos(1) * batch / rate;
         for (long tx = 0; next <= total; tx++) {
@@ -197,8 +201,9 @@ public final class CdcBenchmark {
           ids.forEach(i -> committedNanos.put(i, committed));
         }
         long offeredEnd = System.nanoTime();
-        // The cores this JVM (the pipeline, and the benchmark's light workload) used while offered.
-        double cores = (cpuNanos() - cpuStart) / (double) (offeredEnd - start);
+        // The cores this JVM (the pipeline, and the benchmark's light workload, not its Kafka
+        // consumer) used while offered.
+        double cores = (cpuNanos() - threadCpuNanos(kafkaListener) - cpuStart) / (double) (offeredEnd - start);
         long deadline = offeredEnd + TimeUnit.SECONDS.toNanos(60);
         while (visibleNanos.size() - 1 < total && System.nanoTime() < deadline) {
           Thread.sleep(100);
@@ -209,17 +214,32 @@ public final class CdcBenchmark {
         int k = 0;
         long measuredStart = committedNanos.getOrDefault(warmRows + 1, start);
         long lastVisible = measuredStart;
+        // Per second of the measured workload (by commit): the longest latency, and the longest
+        // to Kafka, to tell a stall of the capture from one of the pipeline.
+        long[] worst = new long[seconds + 2];
+        long[] worstKafka = new long[seconds + 2];
         for (long i = warmRows + 1; i <= total; i++) {
           Long seen = visibleNanos.get(i);
+          int second = (int) Math.min(seconds + 1, Math.max(0, (committedNanos.get(i) - measuredStart) / 1_000_000_000L));
           if (seen != null) {
             latencies[n++] = seen - committedNanos.get(i);
             lastVisible = Math.max(lastVisible, seen);
+            worst[second] = Math.max(worst[second], seen - committedNanos.get(i));
           }
           Long inKafka = inKafkaNanos.get(i);
           if (inKafka != null) {
             kafkaLatencies[k++] = inKafka - committedNanos.get(i);
+            worstKafka[second] = Math.max(worstKafka[second], inKafka - committedNanos.get(i));
           }
         }
+        StringBuilder slowest = new StringBuilder();
+        java.util.stream.IntStream.range(0, worst.length)
+            .boxed()
+            .sorted((a, b) -> Long.compare(worst[b], worst[a]))
+            .limit(3)
+            .forEach(sec -> slowest.append(String.format(Locale.ROOT, "%ssecond %d: %.0f ms (in Kafka %.0f ms)",
+                slowest.length() == 0 ? "" : "; ", sec, worst[sec] / 1e6, worstKafka[sec] / 1e6)));
+        System.out.printf(Locale.ROOT, "%s: longest latencies by second of the measured workload: %s%n", runner, slowest);
         long[] sorted = Arrays.copyOf(latencies, n);
         Arrays.sort(sorted);
         long[] kafkaSorted = Arrays.copyOf(kafkaLatencies, k);
@@ -232,8 +252,10 @@ public final class CdcBenchmark {
       } finally {
         stop.run();
         listener.interrupt();
+        // Not interrupted: a Kafka consumer interrupted while it closes logs an error.
+        listening.set(false);
         if (kafkaListener != null) {
-          kafkaListener.interrupt();
+          kafkaListener.join(TimeUnit.SECONDS.toMillis(10));
         }
         capture.stop();
         Connectors.dropPostgresSlot(id);
@@ -337,7 +359,7 @@ public final class CdcBenchmark {
    * polling it from the start: the part of the latency spent before the pipeline (the connector,
    * Connect's producer and the broker).
    */
-  private static Thread listenKafka(String topic, Map<Long, Long> inKafkaNanos) {
+  private static Thread listenKafka(String topic, Map<Long, Long> inKafkaNanos, AtomicBoolean listening) {
     Properties p = new Properties();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, Services.kafkaBootstrap());
     p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
@@ -347,7 +369,7 @@ public final class CdcBenchmark {
           new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
         TopicPartition partition = new TopicPartition(topic, 0);
         consumer.assign(List.of(partition));
-        while (!Thread.currentThread().isInterrupted()) {
+        while (listening.get()) {
           for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
             long now = System.nanoTime();
             long id = keyId(r.key());
@@ -356,8 +378,6 @@ public final class CdcBenchmark {
             }
           }
         }
-      } catch (org.apache.kafka.common.errors.InterruptException e) {
-        // stopped
       }
     }, "kafka-arrivals");
     t.setDaemon(true);
@@ -391,6 +411,11 @@ public final class CdcBenchmark {
       }
     }
     return -1;
+  }
+
+  /** The CPU time a thread of this JVM has used. */
+  private static long threadCpuNanos(Thread thread) {
+    return Math.max(0, ManagementFactory.getThreadMXBean().getThreadCpuTime(thread.getId()));
   }
 
   /** The CPU time this JVM has used. */
@@ -427,7 +452,8 @@ public final class CdcBenchmark {
     }
     args.addAll(pipelineArgs);
     if (runner.equals("flink")) {
-      CdcOptions options = PipelineOptionsFactory.fromArgs(args.toArray(String[]::new)).as(CdcOptions.class);
+      CdcOptions options =
+          PipelineOptionsFactory.fromArgs(CdcPipeline.withRunnerDefaults(args.toArray(String[]::new))).as(CdcOptions.class);
       // Prepared as `tributary cdc` prepares it (Launch.prepare: Flink settings Beam leaves unset).
       Pipeline pipeline = CdcPipeline.create(options);
       Launch.prepare(pipeline);

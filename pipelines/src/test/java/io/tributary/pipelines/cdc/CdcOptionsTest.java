@@ -30,6 +30,26 @@ class CdcOptionsTest {
   }
 
   @Test
+  void onFlinkChangesAreReusedBetweenChainedStepsUnlessTheArgumentsSay() {
+    assertEquals(
+        List.of("--runner=FlinkRunner", "--streaming=true", "--objectReuse=true"),
+        List.of(CdcPipeline.withRunnerDefaults("--runner=FlinkRunner", "--streaming=true")));
+    assertEquals(
+        List.of("--runner=org.apache.beam.runners.flink.FlinkRunner", "--objectReuse=true"),
+        List.of(CdcPipeline.withRunnerDefaults("--runner=org.apache.beam.runners.flink.FlinkRunner")));
+    assertEquals(
+        List.of("--runner=FlinkRunner", "--objectReuse=false"),
+        List.of(CdcPipeline.withRunnerDefaults("--runner=FlinkRunner", "--objectReuse=false")),
+        "a value given stays");
+    assertEquals(
+        List.of("--runner=FlinkRunner", "--runner=DirectRunner"),
+        List.of(CdcPipeline.withRunnerDefaults("--runner=FlinkRunner", "--runner=DirectRunner")),
+        "the last runner counts, as Beam reads it");
+    assertEquals(List.of("--maxEvents=5"), List.of(CdcPipeline.withRunnerDefaults("--maxEvents=5")),
+        "other runners (the option is Flink's) are left alone");
+  }
+
+  @Test
   void defaultsAreValidAndUseTheBundledRules() {
     CdcPipeline.validate(options());
     CdcRules rules = CdcPipeline.rules(options());
