@@ -71,17 +71,13 @@ public final class Tributary {
    */
   public static String[] withRunnerDefaults(String[] args) {
     List<String> result = new ArrayList<>(Arrays.asList(args));
-    Optional<String> runner =
-        result.stream()
-            .filter(a -> a.startsWith("--runner="))
-            .map(a -> a.substring("--runner=".length()))
-            .reduce((first, last) -> last);
+    Optional<String> runner = runner(args);
     boolean directPresent = onClasspath("org.apache.beam.runners.direct.DirectRunner");
     if (runner.isEmpty() && !directPresent && onClasspath("org.apache.beam.runners.flink.FlinkRunner")) {
       result.add("--runner=FlinkRunner");
-    } else if (runner.map(Tributary::namesTheDirectRunner).orElse(directPresent)) {
+    } else if (runner.map(r -> namesRunner(r, "Direct")).orElse(directPresent)) {
       for (String check : DIRECT_CHECKS) {
-        if (Arrays.stream(args).noneMatch(a -> a.equals(check) || a.startsWith(check + "="))) {
+        if (!given(args, check)) {
           result.add(check + "=false");
         }
       }
@@ -89,10 +85,27 @@ public final class Tributary {
     return result.toArray(new String[0]);
   }
 
-  /** Whether a {@code --runner} value names the Direct runner, as Beam reads it (any case, "Runner" optional). */
-  private static boolean namesTheDirectRunner(String runner) {
-    String name = runner.substring(runner.lastIndexOf('.') + 1).toLowerCase(Locale.ROOT);
-    return name.equals("direct") || name.equals("directrunner");
+  /** The runner the arguments name: the last {@code --runner=} value, as Beam reads them. */
+  public static Optional<String> runner(String[] args) {
+    return Arrays.stream(args)
+        .filter(a -> a.startsWith("--runner="))
+        .map(a -> a.substring("--runner=".length()))
+        .reduce((first, last) -> last);
+  }
+
+  /**
+   * Whether a {@code --runner} value names the runner {@code name} (e.g. "Flink"), as Beam reads
+   * it: any case, the package and the "Runner" suffix optional.
+   */
+  public static boolean namesRunner(String runner, String name) {
+    String simple = runner.substring(runner.lastIndexOf('.') + 1).toLowerCase(Locale.ROOT);
+    String wanted = name.toLowerCase(Locale.ROOT);
+    return simple.equals(wanted) || simple.equals(wanted + "runner");
+  }
+
+  /** Whether the arguments set {@code option} ({@code --name} or {@code --name=value}). */
+  public static boolean given(String[] args, String option) {
+    return Arrays.stream(args).anyMatch(a -> a.equals(option) || a.startsWith(option + "="));
   }
 
   private static boolean onClasspath(String className) {

@@ -219,17 +219,18 @@ public final class CdcBenchmark {
         long[] worst = new long[seconds + 2];
         long[] worstKafka = new long[seconds + 2];
         for (long i = warmRows + 1; i <= total; i++) {
+          long committed = committedNanos.get(i);
+          int second = (int) Math.min(seconds + 1, Math.max(0, (committed - measuredStart) / 1_000_000_000L));
           Long seen = visibleNanos.get(i);
-          int second = (int) Math.min(seconds + 1, Math.max(0, (committedNanos.get(i) - measuredStart) / 1_000_000_000L));
           if (seen != null) {
-            latencies[n++] = seen - committedNanos.get(i);
+            latencies[n++] = seen - committed;
             lastVisible = Math.max(lastVisible, seen);
-            worst[second] = Math.max(worst[second], seen - committedNanos.get(i));
+            worst[second] = Math.max(worst[second], seen - committed);
           }
           Long inKafka = inKafkaNanos.get(i);
           if (inKafka != null) {
-            kafkaLatencies[k++] = inKafka - committedNanos.get(i);
-            worstKafka[second] = Math.max(worstKafka[second], inKafka - committedNanos.get(i));
+            kafkaLatencies[k++] = inKafka - committed;
+            worstKafka[second] = Math.max(worstKafka[second], inKafka - committed);
           }
         }
         StringBuilder slowest = new StringBuilder();

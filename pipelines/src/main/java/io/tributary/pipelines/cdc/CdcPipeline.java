@@ -4,6 +4,7 @@ import io.tributary.features.FeatureStore;
 import io.tributary.io.lake.LakeSink;
 import io.tributary.io.redis.RedisSettings;
 import io.tributary.io.redis.RedisSink;
+import io.tributary.pipelines.Tributary;
 import io.tributary.pipelines.io.Durations;
 import io.tributary.pipelines.io.GlobalFlatten;
 import io.tributary.pipelines.io.KafkaDiscovery;
@@ -311,16 +312,8 @@ public final class CdcPipeline {
    * buffers, copied bytes), which is what reuse needs.
    */
   public static String[] withRunnerDefaults(String... args) {
-    String runner = "";
-    boolean reuseGiven = false;
-    for (String a : args) {
-      if (a.startsWith("--runner=")) {
-        runner = a.substring("--runner=".length());
-      }
-      reuseGiven |= a.equals("--objectReuse") || a.startsWith("--objectReuse=");
-    }
-    String name = runner.substring(runner.lastIndexOf('.') + 1).toLowerCase(Locale.ROOT);
-    if (reuseGiven || !(name.equals("flink") || name.equals("flinkrunner"))) {
+    boolean flink = Tributary.runner(args).map(r -> Tributary.namesRunner(r, "Flink")).orElse(false);
+    if (!flink || Tributary.given(args, "--objectReuse")) {
       return args;
     }
     String[] result = Arrays.copyOf(args, args.length + 1);
