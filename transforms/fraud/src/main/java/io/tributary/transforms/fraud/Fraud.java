@@ -13,6 +13,7 @@ import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -49,6 +50,9 @@ public final class Fraud {
   /** Namespace of the transforms' counters. */
   public static final String METRICS_NAMESPACE = "tributary.fraud";
 
+  /** The number of keys {@link Score} spreads the cards of a stream over, unless told otherwise. */
+  public static final int DEFAULT_BUCKETS = 1024;
+
   /** The step name in parse failure records. */
   public static final String PARSE_STEP = "ParseTransactions";
 
@@ -79,6 +83,7 @@ public final class Fraud {
         .setMinHistory(3)
         .setAllowedLateness(Duration.ZERO)
         .setStateRetention(Duration.standardDays(1))
+        .setBuckets(DEFAULT_BUCKETS)
         .build();
   }
 
@@ -121,11 +126,13 @@ public final class Fraud {
    *       forgotten it is scored against the history still held.
    * </ul>
    *
-   * <p><b>Execution.</b> On a stream, per card and currency one state value (history, pending
-   * transactions, horizon) is read and written once per transaction, with one release timer per
-   * pending event time and an expiry timer that is extended only when it fires. On bounded input,
-   * where nothing can be late, each card's transactions are grouped and scored in one pass with the
-   * same results and no state or timers; a card's transactions are then held in memory together.
+   * <p><b>Execution.</b> On a stream, the cards are spread over {@link #withBuckets} keys. A
+   * transaction is appended to its bucket's pending transactions on arrival; the bucket's one timer,
+   * at its earliest pending release or card expiry, brings all its cards up to the input watermark
+   * when it fires, reading and writing each released card's state (history and horizon) once. So
+   * timers grow with watermark advances and buckets, not with transactions. On bounded input, where
+   * nothing can be late, each card's transactions are grouped and scored in one pass with the same
+   * results and no state or timers; a card's transactions are then held in memory together.
    *
    * <p>Input elements must be timestamped with their event time (as {@link #parseJson()} does);
    * the input's windowing is replaced by the global window.
@@ -145,6 +152,8 @@ public final class Fraud {
 
     abstract Duration getStateRetention();
 
+    abstract int getBuckets();
+
     abstract Builder toBuilder();
 
     @AutoValue.Builder
@@ -158,6 +167,8 @@ public final class Fraud {
       abstract Builder setAllowedLateness(Duration lateness);
 
       abstract Builder setStateRetention(Duration retention);
+
+      abstract Builder setBuckets(int buckets);
 
       abstract Score build();
     }
@@ -194,6 +205,16 @@ public final class Fraud {
     }
 
     /** The rule in words, as carried by each alert. */
+    /**
+     * On a stream, the cards are kept under this many keys (a hash of card and currency), each with
+     * one timer for all its cards, so that a watermark advance fires at most this many timers. More
+     * buckets spread a stream over more workers; fewer make each timer cover more cards. Default
+     * {@value Fraud#DEFAULT_BUCKETS}. Results do not depend on it.
+     */
+    public Score withBuckets(int buckets) {
+      return toBuilder().setBuckets(buckets).build();
+    }
+
     public String rule() {
       return "amount > "
           + getThreshold()
@@ -216,6 +237,7 @@ public final class Fraud {
       check(
           getStateRetention().getMillis() >= 0,
           "stateRetention must not be negative, got " + getStateRetention());
+      check(getBuckets() >= 1, "buckets must be at least 1, got " + getBuckets());
       TupleTag<ScoredTransaction> scoredTag = new TupleTag<ScoredTransaction>() {};
       TupleTag<FraudAlert> alertTag = new TupleTag<FraudAlert>() {};
       TupleTag<Failure> rejectedTag = Failures.tag();
@@ -223,16 +245,14 @@ public final class Fraud {
           new CardScorer(
               getWindow().getMillis(), getThreshold(), getMinHistory(), rule(), scoredTag, alertTag, rejectedTag);
       TupleTagList others = TupleTagList.of(alertTag).and(rejectedTag);
-      PCollection<KV<String, Transaction>> keyed =
-          input
-              .apply("KeyByCardAndCurrency", ParDo.of(new KeyByCardFn()))
-              .setCoder(KvCoder.of(StringUtf8Coder.of(), MessageCoder.of(Transaction.class)));
       PCollectionTuple results;
       if (input.isBounded() == PCollection.IsBounded.BOUNDED) {
         // Every transaction is on time: group each card's and score it in one pass. Results are
         // stamped with their event times, so the groups carry the earliest of their card's.
         results =
-            keyed
+            input
+                .apply("KeyByCardAndCurrency", ParDo.of(new KeyByCardFn()))
+                .setCoder(KvCoder.of(StringUtf8Coder.of(), MessageCoder.of(Transaction.class)))
                 .apply(
                     "GlobalWindow",
                     Window.<KV<String, Transaction>>into(new GlobalWindows())
@@ -241,7 +261,9 @@ public final class Fraud {
                 .apply("Score", ParDo.of(new ScoreBatchFn(scorer)).withOutputTags(scoredTag, others));
       } else {
         results =
-            keyed
+            input
+                .apply("KeyByBucket", ParDo.of(new KeyByBucketFn(getBuckets())))
+                .setCoder(KvCoder.of(VarIntCoder.of(), MessageCoder.of(Transaction.class)))
                 .apply("GlobalWindow", GlobalWindowing.of())
                 .apply(
                     "Score",
@@ -269,7 +291,8 @@ public final class Fraud {
           .add(DisplayData.item("threshold", getThreshold()))
           .add(DisplayData.item("minHistory", getMinHistory()))
           .add(DisplayData.item("allowedLateness", getAllowedLateness()))
-          .add(DisplayData.item("stateRetention", getStateRetention()));
+          .add(DisplayData.item("stateRetention", getStateRetention()))
+          .add(DisplayData.item("buckets", getBuckets()));
     }
   }
 
@@ -282,6 +305,31 @@ public final class Fraud {
   }
 
   /** The outputs of {@link Score}. */
+  /** Keys each transaction by the bucket of its card and currency: a mixed hash of the two, stable across JVMs. */
+  static final class KeyByBucketFn extends DoFn<Transaction, KV<Integer, Transaction>> {
+    private final int buckets;
+
+    KeyByBucketFn(int buckets) {
+      this.buckets = buckets;
+    }
+
+    @ProcessElement
+    public void process(@Element Transaction txn, OutputReceiver<KV<Integer, Transaction>> out) {
+      out.output(KV.of(bucket(ScoreFn.cardKey(txn), buckets), txn));
+    }
+
+    static int bucket(String card, int buckets) {
+      int h = card.hashCode();
+      // Murmur3's finalizer, so that cards with neighbouring ids do not crowd neighbouring buckets.
+      h ^= h >>> 16;
+      h *= 0x85ebca6b;
+      h ^= h >>> 13;
+      h *= 0xc2b2ae35;
+      h ^= h >>> 16;
+      return Math.floorMod(h, buckets);
+    }
+  }
+
   public static final class Scores implements POutput {
     private static final TupleTag<ScoredTransaction> SCORED = new TupleTag<>("scored");
     private static final TupleTag<FraudAlert> ALERTS = new TupleTag<>("alerts");

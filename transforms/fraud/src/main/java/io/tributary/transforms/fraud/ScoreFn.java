@@ -3,11 +3,20 @@ package io.tributary.transforms.fraud;
 import io.tributary.proto.common.Failure;
 import io.tributary.proto.fraud.ScoredTransaction;
 import io.tributary.proto.fraud.Transaction;
+import io.tributary.transforms.coders.MessageCoder;
 import io.tributary.transforms.errors.Failures;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.state.BagState;
+import org.apache.beam.sdk.state.MapState;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
 import org.apache.beam.sdk.state.TimeDomain;
@@ -21,28 +30,30 @@ import org.apache.beam.sdk.values.TupleTag;
 import org.joda.time.Instant;
 
 /**
- * Scores each transaction of one card and currency against the card's transactions in the window
- * before it (see {@link Fraud.Score} for the contract).
+ * Scores each transaction of a card and currency against the card's transactions in the window
+ * before it (see {@link Fraud.Score} for the contract), for all the cards of one bucket (a hash of
+ * the card and currency, {@link Fraud.KeyByBucketFn}).
  *
- * <p>State per key is one {@link CardState} value, so a transaction costs one state read and one
- * write. Two event-time timers: {@code release} fires at the oldest pending event time plus the
- * allowed lateness (by then every on-time transaction before it has arrived, so releasing due
- * transactions in event-time order gives the same result as in-order arrival); {@code expire}
- * clears the history once the watermark has left its newest transaction a window behind, and the
- * horizon a retention period later, so an idle card holds no state. The expiry timer is not moved
- * when the history grows: when it fires early it sets itself again, so a busy card costs about one
- * timer registration per transaction rather than three.
+ * <p>Per card this is the sequence of two event-time timers: a release at each pending event time
+ * plus the allowed lateness (by then every on-time transaction before it has arrived, so releasing
+ * due transactions in event-time order gives the same result as in-order arrival), and an expiry
+ * that clears the history once the watermark has left its newest transaction a window (plus the
+ * lateness) behind, and the horizon a retention period later, so an idle card holds no state. A
+ * transaction behind its card's horizon is late.
  *
- * <p>With allowed lateness the release timer holds the output watermark at the oldest pending event
- * time, so scored transactions keep their own event times downstream. Without it the timer fires at
- * that event time, and its default output timestamp, the firing time, is that hold already.
+ * <p>The bucket keeps that sequence with one timer for all its cards, set at the earliest pending
+ * release or card expiry. When it fires it brings every card of the bucket up to the input
+ * watermark: each card's releases and expiries that are due, in the order the per-card timers
+ * would fire. So a watermark advance costs a bucket one timer however many of its cards' events it
+ * passes, and a transaction costs a bag append and a read of the bucket's bookkeeping on arrival,
+ * and a read and write of its card's state when released. The late check is made on release: a
+ * card's horizon only moves past a pending transaction's event time by releasing it, so the answer
+ * is the one on arrival.
+ *
+ * <p>The timer holds the output watermark at the oldest pending event time, so scored transactions
+ * keep their own event times downstream.
  */
-final class ScoreFn extends DoFn<KV<String, Transaction>, ScoredTransaction> {
-  /**
-   * The order due transactions are scored in: event time, id, then content fingerprint, so that of
-   * conflicting copies of one id due together the same one is scored on every runner, whatever
-   * order the state returned them in.
-   */
+final class ScoreFn extends DoFn<KV<Integer, Transaction>, ScoredTransaction> {
   private final CardScorer scorer;
   private final long window;
   private final long lateness;
@@ -52,14 +63,18 @@ final class ScoreFn extends DoFn<KV<String, Transaction>, ScoredTransaction> {
   private final Counter late = Metrics.counter(Fraud.METRICS_NAMESPACE, "late");
   private final Counter expired = Metrics.counter(Fraud.METRICS_NAMESPACE, "statesExpired");
 
-  @StateId("card")
-  private final StateSpec<ValueState<CardState>> cardSpec = StateSpecs.value(CardState.Coder.INSTANCE);
+  @StateId("pending")
+  private final StateSpec<BagState<Transaction>> pendingSpec = StateSpecs.bag(MessageCoder.of(Transaction.class));
 
-  @TimerId("release")
-  private final TimerSpec releaseSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
+  @StateId("cards")
+  private final StateSpec<MapState<String, CardState>> cardsSpec =
+      StateSpecs.map(StringUtf8Coder.of(), CardState.Coder.INSTANCE);
 
-  @TimerId("expire")
-  private final TimerSpec expireSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
+  @StateId("bucket")
+  private final StateSpec<ValueState<BucketState>> bucketSpec = StateSpecs.value(BucketState.Coder.INSTANCE);
+
+  @TimerId("advance")
+  private final TimerSpec advanceSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
 
   ScoreFn(CardScorer scorer, long lateness, long retention) {
     this.scorer = scorer;
@@ -71,128 +86,185 @@ final class ScoreFn extends DoFn<KV<String, Transaction>, ScoredTransaction> {
 
   @ProcessElement
   public void process(
-      @Element KV<String, Transaction> element,
+      @Element KV<Integer, Transaction> element,
       @Timestamp Instant timestamp,
-      @AlwaysFetched @StateId("card") ValueState<CardState> cardState,
-      @TimerId("release") Timer release,
-      MultiOutputReceiver out) {
+      @StateId("pending") BagState<Transaction> pending,
+      @AlwaysFetched @StateId("bucket") ValueState<BucketState> bucketState,
+      @TimerId("advance") Timer advance) {
     Transaction txn = element.getValue();
+    pending.add(txn);
     long ts = txn.getEventTimeMillis();
-    CardState card = cardState.read();
-    if (card == null) {
-      card = CardState.empty();
-    } else if (card.horizon != CardState.NONE && ts < card.horizon) {
-      rejectLate(txn, card.horizon, out);
-      return;
-    }
-    card.pending.add(txn);
     long due = ts + lateness;
-    if (card.releaseAt == CardState.NONE || due < card.releaseAt) {
-      // Moving the timer only earlier keeps its hold at or after this element's timestamp.
-      setTimer(release, due, Math.max(ts, timestamp.getMillis()));
-      card.releaseAt = due;
-    }
-    cardState.write(card);
-  }
-
-  @OnTimer("release")
-  public void onRelease(
-      OnTimerContext context,
-      @AlwaysFetched @StateId("card") ValueState<CardState> cardState,
-      @TimerId("release") Timer release,
-      @TimerId("expire") Timer expire,
-      MultiOutputReceiver out) {
-    fired(true, context, cardState, release, expire, out);
-  }
-
-  @OnTimer("expire")
-  public void onExpire(
-      OnTimerContext context,
-      @AlwaysFetched @StateId("card") ValueState<CardState> cardState,
-      @TimerId("release") Timer release,
-      @TimerId("expire") Timer expire,
-      MultiOutputReceiver out) {
-    fired(false, context, cardState, release, expire, out);
-  }
-
-  /** Marks the timer that fired as no longer set, then advances the card. */
-  private void fired(
-      boolean releaseFired,
-      OnTimerContext context,
-      ValueState<CardState> cardState,
-      Timer release,
-      Timer expire,
-      MultiOutputReceiver out) {
-    CardState card = cardState.read();
-    if (card == null) {
+    // The hold may not be before the element's timestamp, nor after the timer.
+    long hold = Math.min(Math.max(ts, timestamp.getMillis()), due);
+    BucketState bucket = bucketState.read();
+    if (bucket == null) {
+      bucket = BucketState.empty();
+    } else if (bucket.timerAt != CardState.NONE && bucket.timerAt <= due && bucket.hold <= hold) {
       return;
     }
-    if (releaseFired) {
-      card.releaseAt = CardState.NONE;
-    } else {
-      card.expireAt = CardState.NONE;
+    if (bucket.timerAt != CardState.NONE) {
+      // Only ever earlier: the hold stays at or before every pending event time.
+      due = Math.min(due, bucket.timerAt);
+      hold = Math.min(hold, bucket.hold);
     }
-    advance(card, context, cardState, release, expire, out);
+    setTimer(advance, due, hold);
+    bucket.timerAt = due;
+    bucket.hold = hold;
+    bucketState.write(bucket);
+  }
+
+  @OnTimer("advance")
+  public void onAdvance(
+      OnTimerContext context,
+      @StateId("pending") BagState<Transaction> pending,
+      @StateId("cards") MapState<String, CardState> cards,
+      @AlwaysFetched @StateId("bucket") ValueState<BucketState> bucketState,
+      @TimerId("advance") Timer advance,
+      MultiOutputReceiver out) {
+    BucketState bucket = bucketState.read();
+    if (bucket == null) {
+      return;
+    }
+    // Everything before the input watermark is due, and at least what this timer was set for.
+    long upTo = Math.max(advance.getCurrentRelativeTime().getMillis(), context.fireTimestamp().getMillis() + 1);
+    long holdFloor = context.timestamp().getMillis();
+
+    Map<String, List<Transaction>> due = new HashMap<>();
+    Set<String> waiting = new HashSet<>();
+    List<Transaction> rest = new ArrayList<>();
+    long oldestRest = Long.MAX_VALUE;
+    for (Transaction t : pending.read()) {
+      if (t.getEventTimeMillis() + lateness < upTo) {
+        due.computeIfAbsent(cardKey(t), k -> new ArrayList<>()).add(t);
+      } else {
+        rest.add(t);
+        waiting.add(cardKey(t));
+        oldestRest = Math.min(oldestRest, t.getEventTimeMillis());
+      }
+    }
+    Set<String> visit = new HashSet<>(due.keySet());
+    for (Iterator<BucketState.Expiry> it = bucket.expiries.iterator(); it.hasNext(); ) {
+      BucketState.Expiry e = it.next();
+      if (e.at() >= upTo) {
+        break;
+      }
+      visit.add(e.card());
+    }
+    for (String key : visit) {
+      CardState card = cards.get(key).read();
+      if (card != null && card.expireAt != CardState.NONE) {
+        bucket.expiries.remove(new BucketState.Expiry(card.expireAt, key));
+      }
+      List<Transaction> cardDue = due.getOrDefault(key, List.of());
+      if (card == null) {
+        if (cardDue.isEmpty()) {
+          continue;
+        }
+        card = CardState.empty();
+      }
+      card = advanceCard(card, cardDue, waiting.contains(key), upTo, holdFloor, out);
+      if (card == null) {
+        expired.inc();
+        cards.remove(key);
+      } else {
+        if (card.expireAt != CardState.NONE) {
+          bucket.expiries.add(new BucketState.Expiry(card.expireAt, key));
+        }
+        cards.put(key, card);
+      }
+    }
+    if (!due.isEmpty()) {
+      pending.clear();
+      for (Transaction t : rest) {
+        pending.add(t);
+      }
+    }
+
+    long next = bucket.firstExpiry();
+    long hold = next;
+    if (!rest.isEmpty()) {
+      long release = oldestRest + lateness;
+      next = next == CardState.NONE ? release : Math.min(next, release);
+      hold = Math.min(oldestRest, next);
+    }
+    if (next == CardState.NONE) {
+      bucket.timerAt = CardState.NONE;
+      bucket.hold = CardState.NONE;
+    } else {
+      hold = Math.max(hold, holdFloor);
+      setTimer(advance, next, hold);
+      bucket.timerAt = next;
+      bucket.hold = hold;
+    }
+    bucketState.write(bucket);
   }
 
   /**
-   * Brings the card up to the timer's time: scores the pending transactions that are due, moves
-   * the horizon, drops the history no later transaction can need, and sets the timers for what is
-   * left, or clears the card.
+   * Runs one card's releases and expiries that are due before {@code upTo}, in the order its own
+   * timers would fire (an expiry before a release at the same time, as {@link ScoreBatchFn}
+   * replays it), and sets its next expiry. Returns the card, or null once it has expired whole.
    */
-  private void advance(
-      CardState card,
-      OnTimerContext context,
-      ValueState<CardState> cardState,
-      Timer release,
-      Timer expire,
-      MultiOutputReceiver out) {
-    long now = context.fireTimestamp().getMillis();
-    long upTo = now - lateness;
-    long holdFloor = context.timestamp().getMillis();
-    List<Transaction> due = new ArrayList<>();
-    List<Transaction> rest = new ArrayList<>();
-    for (Transaction t : card.pending) {
-      (t.getEventTimeMillis() <= upTo ? due : rest).add(t);
+  private CardState advanceCard(
+      CardState card, List<Transaction> due, boolean waiting, long upTo, long holdFloor, MultiOutputReceiver out) {
+    if (due.size() > 1) {
+      due.sort(CardScorer.EVENT_ORDER);
     }
-    CardHistory history = card.history;
-    List<Transaction> batch = due.isEmpty() ? List.of() : scorer.release(history, due, holdFloor, out);
-    // Releasing transactions, or the history running out, moves the horizon up to what is now
-    // final. An expiry timer that fires before the history runs out (it grew since the timer was
-    // set), or that ends the retention of an idle card, leaves the horizon where it is.
-    boolean runOut = !history.isEmpty() && now > history.newestTime() + window + lateness;
-    long horizon =
-        card.horizon == CardState.NONE
-            ? upTo
-            : due.isEmpty() && !runOut ? card.horizon : Math.max(card.horizon, upTo);
-    CardHistory kept = history.append(batch, horizon - window);
-    CardState next = new CardState(kept, rest, horizon, card.releaseAt, card.expireAt);
-
-    if (!rest.isEmpty() && next.releaseAt == CardState.NONE) {
-      long oldest = next.oldestPending();
-      next.releaseAt = oldest + lateness;
-      setTimer(release, next.releaseAt, Math.max(oldest, holdFloor));
-    }
-    long expireAt;
-    if (!kept.isEmpty()) {
-      // The history is needed until the watermark leaves its newest transaction a window behind.
-      expireAt = kept.newestTime() + window + lateness + 1;
-    } else if (rest.isEmpty()) {
-      expireAt = horizon + lateness + retention;
-      if (expireAt <= now) {
-        expired.inc();
-        cardState.clear();
-        return;
+    int i = 0;
+    while (true) {
+      boolean more = i < due.size();
+      long expireAt = expiry(card, waiting || more);
+      long releaseAt = more ? due.get(i).getEventTimeMillis() + lateness : Long.MAX_VALUE;
+      if (expireAt != CardState.NONE && expireAt < upTo && expireAt <= releaseAt) {
+        if (card.history.isEmpty()) {
+          return null;
+        }
+        // The history ran out: nothing it holds is in the window of a transaction still on time.
+        card.horizon = Math.max(card.horizon, card.history.newestTime() + window + 1);
+        card.history = CardHistory.EMPTY;
+        continue;
       }
-    } else {
-      // Pending transactions set the expiry when they are released.
-      expireAt = CardState.NONE;
+      if (!more) {
+        card.expireAt = expireAt;
+        return card;
+      }
+      long at = due.get(i).getEventTimeMillis();
+      int j = i;
+      List<Transaction> group = new ArrayList<>(2);
+      for (; j < due.size() && due.get(j).getEventTimeMillis() == at; j++) {
+        Transaction t = due.get(j);
+        if (card.horizon != CardState.NONE && at < card.horizon) {
+          rejectLate(t, card.horizon, out);
+        } else {
+          group.add(t);
+        }
+      }
+      if (!group.isEmpty()) {
+        List<Transaction> batch = scorer.release(card.history, group, holdFloor, out);
+        card.horizon = Math.max(card.horizon, at);
+        card.history = card.history.append(batch, card.horizon - window);
+      }
+      i = j;
     }
-    if (expireAt != CardState.NONE && (next.expireAt == CardState.NONE || expireAt < next.expireAt)) {
-      expire.set(Instant.ofEpochMilli(expireAt));
-      next.expireAt = expireAt;
+  }
+
+  /**
+   * When the card's next expiry is due: a window (plus lateness) after its newest scored
+   * transaction while it has a history; the retention after its horizon once it has none and
+   * nothing pending; none otherwise.
+   */
+  private long expiry(CardState card, boolean pending) {
+    if (!card.history.isEmpty()) {
+      return card.history.newestTime() + window + lateness + 1;
     }
-    cardState.write(next);
+    if (pending || card.horizon == CardState.NONE) {
+      return CardState.NONE;
+    }
+    return card.horizon + lateness + retention;
+  }
+
+  static String cardKey(Transaction t) {
+    return t.getCurrency() + t.getCardId();
   }
 
   /** Sets a timer, with an explicit output timestamp only when it holds before the firing time. */
@@ -222,5 +294,4 @@ final class ScoreFn extends DoFn<KV<String, Transaction>, ScoredTransaction> {
                 TransactionJson.format(txn),
                 txn.getEventTimeMillis()));
   }
-
 }

@@ -247,17 +247,22 @@ class ScoreTest {
 
   @Test
   void randomStreamsEqualTheOracle(TestPipeline p) {
-    for (long seed : new long[] {31, 32, 33, 34}) {
+    for (long seed : new long[] {31, 32, 33, 34, 35}) {
       Random random = new Random(seed);
       long window = 20 * MIN;
+      // Seed 35: many sparse cards in few buckets, so that histories run out and expire between
+      // transactions while other cards of their bucket are released.
+      int cards = seed == 35 ? 40 : 5;
       long lateness = seed % 2 == 0 ? 0 : 5 * MIN;
       Fraud.Score score =
           Fraud.score()
               .withWindow(Duration.millis(window))
               .withThreshold(seed == 33 ? 2.5 : 3.0)
               .withMinHistory(seed == 34 ? 1 : 2)
-              .withAllowedLateness(Duration.millis(lateness));
-      List<Transaction> txns = RandomTransactions.generate(random, 300, 3 * HOUR, 5, 12);
+              .withAllowedLateness(Duration.millis(lateness))
+              // One bucket for all cards, a few shared ones, and one per card in all likelihood.
+              .withBuckets(seed == 31 ? 1 : seed == 32 ? 2 : seed == 33 || seed == 35 ? 3 : Fraud.DEFAULT_BUCKETS);
+      List<Transaction> txns = RandomTransactions.generate(random, 300, 3 * HOUR, cards, 12);
       int[] next = {0};
       Schedule<Transaction> schedule =
           Schedule.random(
@@ -270,7 +275,7 @@ class ScoreTest {
               (watermark, r) ->
                   txn(
                       "late" + next[0]++,
-                      "card-" + r.nextInt(5),
+                      "card-" + r.nextInt(cards),
                       500 + r.nextInt(2000),
                       "USD",
                       watermark - r.nextLong(window)));
