@@ -19,8 +19,7 @@ import org.joda.time.Instant;
 
 /**
  * Scores the transactions of one card and currency that are due together against the card's
- * history: the one scoring step of {@link ScoreFn} (streams) and {@link ScoreBatchFn} (bounded
- * input), so both give the same results.
+ * history: the scoring step of {@link ScoreFn}.
  */
 final class CardScorer implements Serializable {
   private static final long serialVersionUID = 1L;

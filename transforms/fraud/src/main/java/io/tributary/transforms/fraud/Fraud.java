@@ -12,16 +12,11 @@ import io.tributary.transforms.window.GlobalWindowing;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.display.DisplayData;
-import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
-import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
-import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
@@ -126,13 +121,14 @@ public final class Fraud {
    *       forgotten it is scored against the history still held.
    * </ul>
    *
-   * <p><b>Execution.</b> On a stream, the cards are spread over {@link #withBuckets} keys. A
-   * transaction is appended to its bucket's pending transactions on arrival; the bucket's one timer,
-   * at its earliest pending release or card expiry, brings all its cards up to the input watermark
-   * when it fires, reading and writing each released card's state (history and horizon) once. So
-   * timers grow with watermark advances and buckets, not with transactions. On bounded input, where
-   * nothing can be late, each card's transactions are grouped and scored in one pass with the same
-   * results and no state or timers; a card's transactions are then held in memory together.
+   * <p><b>Execution.</b> The cards are spread over {@link #withBuckets} keys. A transaction is
+   * checked against its card's horizon and appended to its bucket's pending transactions on arrival;
+   * the bucket's one timer, at its earliest pending release or card expiry, brings all its cards up
+   * to the input watermark when it fires. The bucket's state is one value (its cards' histories and
+   * horizons, and the timer's bookkeeping) and a bag of pending transactions. So timers grow with
+   * watermark advances and buckets, not with transactions.
+   * Bounded input takes the same path: its watermark passes everything at its end, when each
+   * bucket's pending transactions (about the input over {@code buckets}) are scored in one firing.
    *
    * <p>Input elements must be timestamped with their event time (as {@link #parseJson()} does);
    * the input's windowing is replaced by the global window.
@@ -245,31 +241,17 @@ public final class Fraud {
           new CardScorer(
               getWindow().getMillis(), getThreshold(), getMinHistory(), rule(), scoredTag, alertTag, rejectedTag);
       TupleTagList others = TupleTagList.of(alertTag).and(rejectedTag);
-      PCollectionTuple results;
-      if (input.isBounded() == PCollection.IsBounded.BOUNDED) {
-        // Every transaction is on time: group each card's and score it in one pass. Results are
-        // stamped with their event times, so the groups carry the earliest of their card's.
-        results =
-            input
-                .apply("KeyByCardAndCurrency", ParDo.of(new KeyByCardFn()))
-                .setCoder(KvCoder.of(StringUtf8Coder.of(), MessageCoder.of(Transaction.class)))
-                .apply(
-                    "GlobalWindow",
-                    Window.<KV<String, Transaction>>into(new GlobalWindows())
-                        .withTimestampCombiner(TimestampCombiner.EARLIEST))
-                .apply("GroupByCard", GroupByKey.create())
-                .apply("Score", ParDo.of(new ScoreBatchFn(scorer)).withOutputTags(scoredTag, others));
-      } else {
-        results =
-            input
-                .apply("KeyByBucket", ParDo.of(new KeyByBucketFn(getBuckets())))
-                .setCoder(KvCoder.of(VarIntCoder.of(), MessageCoder.of(Transaction.class)))
-                .apply("GlobalWindow", GlobalWindowing.of())
-                .apply(
-                    "Score",
-                    ParDo.of(new ScoreFn(scorer, getAllowedLateness().getMillis(), getStateRetention().getMillis()))
-                        .withOutputTags(scoredTag, others));
-      }
+      // One path for streams and bounded input: on bounded input the watermark passes everything
+      // at the end, so each bucket's timer fires once and scores all its cards.
+      PCollectionTuple results =
+          input
+              .apply("KeyByBucket", ParDo.of(new KeyByBucketFn(getBuckets())))
+              .setCoder(KvCoder.of(VarIntCoder.of(), MessageCoder.of(Transaction.class)))
+              .apply("GlobalWindow", GlobalWindowing.of())
+              .apply(
+                  "Score",
+                  ParDo.of(new ScoreFn(scorer, getAllowedLateness().getMillis(), getStateRetention().getMillis()))
+                      .withOutputTags(scoredTag, others));
       PCollection<ScoredTransaction> scored =
           results.get(scoredTag).setCoder(MessageCoder.of(ScoredTransaction.class));
       PCollection<FraudAlert> alerts = results.get(alertTag).setCoder(MessageCoder.of(FraudAlert.class));
@@ -297,14 +279,6 @@ public final class Fraud {
   }
 
   /** Keys a transaction by currency and card: the currency code has a fixed length of three. */
-  static final class KeyByCardFn extends DoFn<Transaction, KV<String, Transaction>> {
-    @ProcessElement
-    public void process(@Element Transaction txn, OutputReceiver<KV<String, Transaction>> out) {
-      out.output(KV.of(txn.getCurrency() + txn.getCardId(), txn));
-    }
-  }
-
-  /** The outputs of {@link Score}. */
   /** Keys each transaction by the bucket of its card and currency: a mixed hash of the two, stable across JVMs. */
   static final class KeyByBucketFn extends DoFn<Transaction, KV<Integer, Transaction>> {
     private final int buckets;

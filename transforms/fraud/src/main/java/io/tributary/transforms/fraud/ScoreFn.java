@@ -12,11 +12,9 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.state.BagState;
-import org.apache.beam.sdk.state.MapState;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
 import org.apache.beam.sdk.state.TimeDomain;
@@ -32,7 +30,8 @@ import org.joda.time.Instant;
 /**
  * Scores each transaction of a card and currency against the card's transactions in the window
  * before it (see {@link Fraud.Score} for the contract), for all the cards of one bucket (a hash of
- * the card and currency, {@link Fraud.KeyByBucketFn}).
+ * the card and currency, {@link Fraud.KeyByBucketFn}), whose state is one {@link BucketState}
+ * value beside a bag of pending transactions.
  *
  * <p>Per card this is the sequence of two event-time timers: a release at each pending event time
  * plus the allowed lateness (by then every on-time transaction before it has arrived, so releasing
@@ -45,10 +44,9 @@ import org.joda.time.Instant;
  * release or card expiry. When it fires it brings every card of the bucket up to the input
  * watermark: each card's releases and expiries that are due, in the order the per-card timers
  * would fire. So a watermark advance costs a bucket one timer however many of its cards' events it
- * passes, and a transaction costs a bag append and a read of the bucket's bookkeeping on arrival,
- * and a read and write of its card's state when released. The late check is made on release: a
- * card's horizon only moves past a pending transaction's event time by releasing it, so the answer
- * is the one on arrival.
+ * passes, and a transaction costs a read of its bucket's state (its card's horizon for the late
+ * check, and the timer's bookkeeping) and a bag append on arrival. A card's horizon only moves past a pending transaction's event time by releasing it,
+ * so a transaction accepted on arrival is never late on release.
  *
  * <p>The timer holds the output watermark at the oldest pending event time, so scored transactions
  * keep their own event times downstream.
@@ -65,10 +63,6 @@ final class ScoreFn extends DoFn<KV<Integer, Transaction>, ScoredTransaction> {
 
   @StateId("pending")
   private final StateSpec<BagState<Transaction>> pendingSpec = StateSpecs.bag(MessageCoder.of(Transaction.class));
-
-  @StateId("cards")
-  private final StateSpec<MapState<String, CardState>> cardsSpec =
-      StateSpecs.map(StringUtf8Coder.of(), CardState.Coder.INSTANCE);
 
   @StateId("bucket")
   private final StateSpec<ValueState<BucketState>> bucketSpec = StateSpecs.value(BucketState.Coder.INSTANCE);
@@ -90,14 +84,21 @@ final class ScoreFn extends DoFn<KV<Integer, Transaction>, ScoredTransaction> {
       @Timestamp Instant timestamp,
       @StateId("pending") BagState<Transaction> pending,
       @AlwaysFetched @StateId("bucket") ValueState<BucketState> bucketState,
-      @TimerId("advance") Timer advance) {
+      @TimerId("advance") Timer advance,
+      MultiOutputReceiver out) {
     Transaction txn = element.getValue();
-    pending.add(txn);
     long ts = txn.getEventTimeMillis();
+    BucketState bucket = bucketState.read();
+    CardState card = bucket == null ? null : bucket.cards.get(cardKey(txn));
+    if (card != null && card.horizon != CardState.NONE && ts < card.horizon) {
+      // Rejected on arrival, so that the dead letter does not wait for the watermark to move.
+      rejectLate(txn, card.horizon, out);
+      return;
+    }
+    pending.add(txn);
     long due = ts + lateness;
     // The hold may not be before the element's timestamp, nor after the timer.
     long hold = Math.min(Math.max(ts, timestamp.getMillis()), due);
-    BucketState bucket = bucketState.read();
     if (bucket == null) {
       bucket = BucketState.empty();
     } else if (bucket.timerAt != CardState.NONE && bucket.timerAt <= due && bucket.hold <= hold) {
@@ -118,7 +119,6 @@ final class ScoreFn extends DoFn<KV<Integer, Transaction>, ScoredTransaction> {
   public void onAdvance(
       OnTimerContext context,
       @StateId("pending") BagState<Transaction> pending,
-      @StateId("cards") MapState<String, CardState> cards,
       @AlwaysFetched @StateId("bucket") ValueState<BucketState> bucketState,
       @TimerId("advance") Timer advance,
       MultiOutputReceiver out) {
@@ -152,7 +152,7 @@ final class ScoreFn extends DoFn<KV<Integer, Transaction>, ScoredTransaction> {
       visit.add(e.card());
     }
     for (String key : visit) {
-      CardState card = cards.get(key).read();
+      CardState card = bucket.cards.get(key);
       if (card != null && card.expireAt != CardState.NONE) {
         bucket.expiries.remove(new BucketState.Expiry(card.expireAt, key));
       }
@@ -166,12 +166,12 @@ final class ScoreFn extends DoFn<KV<Integer, Transaction>, ScoredTransaction> {
       card = advanceCard(card, cardDue, waiting.contains(key), upTo, holdFloor, out);
       if (card == null) {
         expired.inc();
-        cards.remove(key);
+        bucket.cards.remove(key);
       } else {
         if (card.expireAt != CardState.NONE) {
           bucket.expiries.add(new BucketState.Expiry(card.expireAt, key));
         }
-        cards.put(key, card);
+        bucket.cards.put(key, card);
       }
     }
     if (!due.isEmpty()) {
@@ -202,8 +202,8 @@ final class ScoreFn extends DoFn<KV<Integer, Transaction>, ScoredTransaction> {
 
   /**
    * Runs one card's releases and expiries that are due before {@code upTo}, in the order its own
-   * timers would fire (an expiry before a release at the same time, as {@link ScoreBatchFn}
-   * replays it), and sets its next expiry. Returns the card, or null once it has expired whole.
+   * timers would fire (an expiry before a release at the same time), and sets its next expiry.
+   * Returns the card, or null once it has expired whole.
    */
   private CardState advanceCard(
       CardState card, List<Transaction> due, boolean waiting, long upTo, long holdFloor, MultiOutputReceiver out) {
@@ -232,18 +232,11 @@ final class ScoreFn extends DoFn<KV<Integer, Transaction>, ScoredTransaction> {
       int j = i;
       List<Transaction> group = new ArrayList<>(2);
       for (; j < due.size() && due.get(j).getEventTimeMillis() == at; j++) {
-        Transaction t = due.get(j);
-        if (card.horizon != CardState.NONE && at < card.horizon) {
-          rejectLate(t, card.horizon, out);
-        } else {
-          group.add(t);
-        }
+        group.add(due.get(j));
       }
-      if (!group.isEmpty()) {
-        List<Transaction> batch = scorer.release(card.history, group, holdFloor, out);
-        card.horizon = Math.max(card.horizon, at);
-        card.history = card.history.append(batch, card.horizon - window);
-      }
+      List<Transaction> batch = scorer.release(card.history, group, holdFloor, out);
+      card.horizon = Math.max(card.horizon, at);
+      card.history = card.history.append(batch, card.horizon - window);
       i = j;
     }
   }

@@ -22,6 +22,7 @@ import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.testing.TestStream;
 import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.Reify;
 import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.values.TimestampedValue;
 import org.joda.time.Duration;
@@ -297,9 +298,10 @@ class ScoreTest {
   }
 
   @Test
-  void boundedInputIsScoredInOnePassPerCardWithTheStreamResults(TestPipeline p) {
-    // Bounded input takes the grouped path (ScoreBatchFn); the stream tests above take the stateful
-    // one. Both must equal the same oracle, redeliveries and ties included.
+  void boundedInputGivesTheInOrderResultsStampedWithTheirEventTimes(TestPipeline p) {
+    // Bounded input: the watermark passes everything at the end, so each bucket's timer fires once
+    // with all its cards' transactions due. Results must equal the oracle, redeliveries and ties
+    // included, and keep their event times for the windows downstream.
     for (long seed : new long[] {41, 42, 43}) {
       Random random = new Random(seed);
       long window = (10 + 10 * (seed % 3)) * MIN;
@@ -320,6 +322,19 @@ class ScoreTest {
       PAssert.that("seed " + seed + " alerts", scores.alerts())
           .satisfies(new MatchesOracle<>(oracle.alerts, seed, "alerts"));
       PAssert.that("seed " + seed + " rejected", scores.rejected()).empty();
+      PAssert.that(
+              "seed " + seed + " timestamps",
+              scores.scored().apply("seed" + seed + "/Stamps", Reify.timestamps()))
+          .satisfies(
+              stamped1 -> {
+                for (TimestampedValue<ScoredTransaction> s : stamped1) {
+                  assertThat(
+                      s.getValue().getTransaction().getTransactionId(),
+                      s.getTimestamp().getMillis(),
+                      equalTo(s.getValue().getTransaction().getEventTimeMillis()));
+                }
+                return null;
+              });
       assertThat("seed " + seed + " exercises alerts", oracle.alerts.size() > 3, equalTo(true));
       assertThat("seed " + seed + " has redeliveries", txns.size() > 400, equalTo(true));
     }
