@@ -8,7 +8,6 @@ import io.tributary.transforms.errors.Failures;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -144,12 +143,9 @@ final class ScoreFn extends DoFn<KV<Integer, Transaction>, ScoredTransaction> {
       }
     }
     Set<String> visit = new HashSet<>(due.keySet());
-    for (Iterator<BucketState.Expiry> it = bucket.expiries.iterator(); it.hasNext(); ) {
-      BucketState.Expiry e = it.next();
-      if (e.at() >= upTo) {
-        break;
-      }
-      visit.add(e.card());
+    // Every expiry before the watermark leaves the index here; the cards set their next one below.
+    while (!bucket.expiries.isEmpty() && bucket.expiries.first().at() < upTo) {
+      visit.add(bucket.expiries.pollFirst().card());
     }
     for (String key : visit) {
       CardState card = bucket.cards.get(key);
