@@ -45,7 +45,7 @@ public final class Fraud {
   /** Namespace of the transforms' counters. */
   public static final String METRICS_NAMESPACE = "tributary.fraud";
 
-  /** The number of keys {@link Score} spreads the cards of a stream over, unless told otherwise. */
+  /** The number of keys {@link Score} spreads the cards over, unless told otherwise. */
   public static final int DEFAULT_BUCKETS = 1024;
 
   /** The step name in parse failure records. */
@@ -200,17 +200,18 @@ public final class Fraud {
       return toBuilder().setStateRetention(retention).build();
     }
 
-    /** The rule in words, as carried by each alert. */
     /**
-     * On a stream, the cards are kept under this many keys (a hash of card and currency), each with
-     * one timer for all its cards, so that a watermark advance fires at most this many timers. More
-     * buckets spread a stream over more workers; fewer make each timer cover more cards. Default
-     * {@value Fraud#DEFAULT_BUCKETS}. Results do not depend on it.
+     * The cards are kept under this many keys (a hash of card and currency), each with one timer
+     * for all its cards, so that a watermark advance fires at most this many timers. More buckets
+     * spread the work over more workers; fewer make each timer cover more cards, and on bounded
+     * input hold more transactions per bucket until the end. Default {@value
+     * Fraud#DEFAULT_BUCKETS}. Results do not depend on it.
      */
     public Score withBuckets(int buckets) {
       return toBuilder().setBuckets(buckets).build();
     }
 
+    /** The rule in words, as carried by each alert. */
     public String rule() {
       return "amount > "
           + getThreshold()
@@ -278,8 +279,10 @@ public final class Fraud {
     }
   }
 
-  /** Keys a transaction by currency and card: the currency code has a fixed length of three. */
-  /** Keys each transaction by the bucket of its card and currency: a mixed hash of the two, stable across JVMs. */
+  /**
+   * Keys each transaction by the bucket of its card and currency: a mixed hash of the two, stable
+   * across JVMs.
+   */
   static final class KeyByBucketFn extends DoFn<Transaction, KV<Integer, Transaction>> {
     private final int buckets;
 
