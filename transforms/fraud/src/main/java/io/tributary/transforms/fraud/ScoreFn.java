@@ -44,8 +44,8 @@ import org.joda.time.Instant;
  * watermark: each card's releases and expiries that are due, in the order the per-card timers
  * would fire. So a watermark advance costs a bucket one timer however many of its cards' events it
  * passes, and a transaction costs a read of its bucket's state (its card's horizon for the late
- * check, and the timer's bookkeeping) and a bag append on arrival. A card's horizon only moves past a pending transaction's event time by releasing it,
- * so a transaction accepted on arrival is never late on release.
+ * check, and the timer's bookkeeping) and a bag append on arrival. A card's horizon only moves
+ * past a pending transaction's event time by releasing it, so release needs no second late check.
  *
  * <p>The timer holds the output watermark at the oldest pending event time, so scored transactions
  * keep their own event times downstream.
