@@ -55,9 +55,11 @@ import org.apache.beam.sdk.options.Validation;
  * of the SHA-256 of its UTF-8 content is below 52 (about a fifth); the rest is the tuning part.
  *
  * <p>{@code --tune} chooses the {@link FinanceModel.Config} by cross-corpus figures: every
- * candidate is fitted on one corpus's tuning part and scored on all of the other, both ways, and
- * the best mean macro-F1 wins; then it is fitted on the tuning parts of all corpora (with class
- * weights that balance every corpus and class) and written to {@code --modelOut}. The chosen
+ * candidate is fitted on one corpus's tuning part and scored on the other's, both ways, and fitted
+ * on the tuning parts without their validation folds and scored on each fold; the best mean of
+ * macro-F1 and accuracy over these four wins (the held-out parts take no part); then it is fitted
+ * on the tuning parts of all corpora (with the class weights of its {@code balance}) and written
+ * to {@code --modelOut}. The chosen
  * configuration fitted on one corpus alone is also scored on the other with its probabilities
  * reweighed to that corpus's class shares, as estimated from its texts without labels ({@link
  * #estimateShares}), to show what adapting to a corpus's class balance would give. {@code --coreNlp}
@@ -295,9 +297,10 @@ public final class EvaluateSentiment {
     }
     // Held-out parts take no part in the choice: it is made on tuning parts only.
     List<Example> training = corpora.stream().flatMap(c -> c.training().stream()).toList();
-    System.out.println("== Choosing the configuration by macro-F1 (and accuracy) on tuning texts never fitted on: fitted on one");
+    System.out.println("== Choosing the configuration by macro-F1 and accuracy on tuning texts never fitted on: fitted on one");
     System.out.println("   corpus's tuning part and scored on the other's (X -> Y), and fitted on the tuning parts without their");
-    System.out.println("   validation folds and scored on each fold (all -> X); the held-out parts take no part");
+    System.out.println("   validation folds and scored on each fold (all -> X); the held-out parts take no part. The score is the");
+    System.out.println("   mean of macro-F1 and accuracy over the four (the two figures every corpus is reported with)");
     System.out.printf("  %-70s", "configuration");
     for (Corpus from : corpora) {
       for (Corpus to : corpora) {
@@ -309,7 +312,7 @@ public final class EvaluateSentiment {
     for (Corpus c : corpora) {
       System.out.printf(" %16s", "all -> " + abbreviate(c.name()));
     }
-    System.out.printf(" %8s%n", "mean F1");
+    System.out.printf(" %8s%n", "score");
     FinanceModel.Config best = null;
     double bestScore = -1;
     for (FinanceModel.Config config : candidates()) {
@@ -322,7 +325,7 @@ public final class EvaluateSentiment {
           if (from != to) {
             Figures cross = figures(to.tuning(), scorer(m, features));
             row.append(String.format(Locale.ROOT, " %16.3f/%.3f", cross.macroF1(), cross.accuracy()));
-            sum += cross.macroF1();
+            sum += (cross.macroF1() + cross.accuracy()) / 2;
             n++;
           }
         }
@@ -331,7 +334,7 @@ public final class EvaluateSentiment {
       for (Corpus c : corpora) {
         Figures validation = figures(c.validation(), scorer(fitted, features));
         row.append(String.format(Locale.ROOT, " %10.3f/%.3f", validation.macroF1(), validation.accuracy()));
-        sum += validation.macroF1();
+        sum += (validation.macroF1() + validation.accuracy()) / 2;
         n++;
       }
       double mean = sum / n;
@@ -342,7 +345,7 @@ public final class EvaluateSentiment {
       }
     }
     List<Example> tuning = corpora.stream().flatMap(c -> c.tuning().stream()).toList();
-    System.out.printf("  chosen: %s (mean macro-F1 %.3f)%n%n", best, bestScore);
+    System.out.printf("  chosen: %s (score %.3f)%n%n", best, bestScore);
 
     for (Corpus from : corpora) {
       FinanceModel m = fit(from.tuning(), features, best, "fitted on " + from.name());
@@ -381,7 +384,7 @@ public final class EvaluateSentiment {
             "Finance sentiment model for io.tributary.transforms.sentiment.FinanceModel: feature<TAB>weights for negative, neutral, positive.",
             "Written by `tributary sentiment-eval --tune --modelOut=...` from the tuning parts (SHA-256 first byte >= 52) of:",
             "  " + names + ";",
-            "the configuration chosen by mean macro-F1 on tuning texts not fitted on ("
+            "the configuration chosen by the mean of macro-F1 and accuracy on tuning texts not fitted on ("
                 + String.format(Locale.ROOT, "%.3f", bestScore) + ")."));
       }
       System.out.println("model written to " + modelOut);

@@ -29,7 +29,9 @@ import java.util.regex.Pattern;
  *       Buy", "upgraded to Outperform", "cuts price target", "downgrade"), results against
  *       expectations ("tops", "beats", "misses"), both in one text (mixed, not positive), guidance
  *       ("raises outlook", "cuts forecast"), moves with a figure ("net dips 27.56%", "net up 37%"),
- *       questions ("Is X a good stock to buy?"), hedges and negation.
+ *       the stock's own moves ("shares +4%", "stock rallies", "hits seven-year low"), what
+ *       holders do ("hedge funds are dumping"), questions ("Is X a good stock to buy?"), hedges,
+ *       monetary policy (whose polar words describe the policy) and negation.
  *   <li>{@link Group#WORDS}: lower-case words and word pairs, with cashtags, user names, numbers,
  *       percentages and links folded into placeholders and words after a negation marked.
  * </ul>
@@ -250,6 +252,29 @@ public final class FinanceFeatures {
   private static final String DOWN = "(?:down|falls?|fell|fallen|falling|drops?|dropped|dips?|dipped|slips?|slipped|slides?|slid|sinks?|sank|sunk|plunges?|plunged|tumbles?|tumbled|declines?|declined|decreases?|decreased|lower|slumps?|slumped|plummets?|plummeted|sheds?|tanks?|tanked|crashes|crashed|loses|lost|halves|halved|shrinks?|shrank|contracts?|contracted)";
   private static final Pattern MOVE_UP = Pattern.compile("\\b" + UP + "\\b\\s+(?:by\\s+|about\\s+|over\\s+|nearly\\s+|almost\\s+|more than\\s+)?\\+?\\d[\\d.,]*\\s?(?:%|pc|percent|per cent|bps|x)");
   private static final Pattern MOVE_DOWN = Pattern.compile("\\b" + DOWN + "\\b\\s+(?:by\\s+|about\\s+|over\\s+|nearly\\s+|almost\\s+|more than\\s+)?-?\\d[\\d.,]*\\s?(?:%|pc|percent|per cent|bps|x)");
+  // The stock itself moving: "shares +4%", "stock rallies", "shares slip 1% after hours".
+  private static final String STOCK = "(?:shares?|stocks?|stock price|share price|units|adrs?)";
+  private static final Pattern STOCK_UP =
+      Pattern.compile("\\b" + STOCK + "\\s+(?:are\\s+|is\\s+)?(?:" + UP + "|ahead|firm(?:s|er)?|\\+\\d)");
+  private static final Pattern STOCK_DOWN =
+      Pattern.compile("\\b" + STOCK + "\\s+(?:are\\s+|is\\s+)?(?:" + DOWN + "|weaker|-\\d)");
+  // A price at a high or a low ("hits seven-year low", "new intraday high"), breaking out or down.
+  private static final String PERIOD = "(?:new|fresh|record|all-time|multi-year|[a-z0-9]+-(?:year|month|week|day)|52-week)";
+  private static final Pattern HIGHS =
+      Pattern.compile("\\b" + PERIOD + "\\s+(?:intraday\\s+|closing\\s+)?highs?\\b|\\b(?:breaks? out|broke out|breakout|gaps? up|gapped up)\\b");
+  private static final Pattern LOWS =
+      Pattern.compile("\\b" + PERIOD + "\\s+(?:intraday\\s+|closing\\s+)?lows?\\b|\\b(?:breaks? down|broke down|gaps? down|gapped down)\\b");
+  // What holders do: "Hedge Funds Are Dumping X", "insiders are buying".
+  private static final String HOLDERS = "(?:hedge funds?|insiders?|institutions|investors|funds|smart money)";
+  private static final Pattern HOLDERS_BUY =
+      Pattern.compile("\\b" + HOLDERS + "\\s+(?:are\\s+|have\\s+been\\s+)?(?:buying|bought|piling into|pile into|loading up|snapping up|scooping up|flocking to)\\b");
+  private static final Pattern HOLDERS_SELL =
+      Pattern.compile("\\b" + HOLDERS + "\\s+(?:are\\s+|have\\s+been\\s+)?(?:selling|sold|dumping|dumped|souring on|soured on|bailing on|fleeing|exiting|unloading)\\b");
+  // Monetary policy: central banks, their officials' words and their instruments.
+  private static final Pattern POLICY =
+      Pattern.compile("\\b(?:fed|fed's|fomc|ecb|central banks?|central bank's|federal reserve|boe|boj|pboc|rbi|imf|riksbank|snb"
+          + "|bank of (?:england|japan|canada|mexico|israel|korea|russia|thailand)|monetary policy|policymakers?"
+          + "|rate cuts?|rate hikes?|interest rates?|key rate|qe|quantitative easing)\\b");
   private static final Pattern LOSS_CONTEXT = Pattern.compile("\\b(?:loss|losses|costs?|expenses?|debt|deficit|charges?|writedowns?|impairments?|unemployment|outflows?)\\b");
   private static final Pattern QUESTION =
       Pattern.compile("\\?\\s*(?:https?://\\S+\\s*)*$|^(?:\\$?[a-z.]+\\s*[:-]\\s*)?(?:is|are|should|can|could|will|would|does|do|did|why|what|how|which|who|where|when)\\b");
@@ -384,15 +409,31 @@ public final class FinanceFeatures {
       v.add("g:figure_mixed", 1);
     }
     neg += AVOID.matcher(text).find() ? 1 : 0;
+    // The stock's own move, when no figure already counted it; and what its holders do.
+    // (Each pattern runs only where a word it needs occurs: a plain search is much cheaper.)
+    boolean stock = text.contains("share") || text.contains("stock") || text.contains("unit") || text.contains("adr");
+    boolean extreme = text.contains("high") || text.contains("low") || text.contains("break") || text.contains("gap");
+    boolean stockUp = stock && STOCK_UP.matcher(text).find() || extreme && HIGHS.matcher(text).find();
+    boolean stockDown = stock && STOCK_DOWN.matcher(text).find() || extreme && LOWS.matcher(text).find();
+    pos += stockUp && !stockDown && !moveUp ? 1 : 0;
+    neg += stockDown && !stockUp && !moveDown ? 1 : 0;
+    boolean holders = text.contains("fund") || text.contains("insider") || text.contains("institution")
+        || text.contains("investor") || text.contains("smart money");
+    pos += holders && HOLDERS_BUY.matcher(text).find() ? 1 : 0;
+    neg += holders && HOLDERS_SELL.matcher(text).find() ? 1 : 0;
     v.add("g:pos", pos);
     v.add("g:neg", neg);
     boolean question = QUESTION.matcher(text).find();
     boolean hedge = HEDGE.matcher(text).find();
     v.add("g:question", question ? 1 : 0);
     v.add("g:hedge", hedge ? 1 : 0);
+    boolean policy = POLICY.matcher(text).find();
     v.add("g:listicle", LISTICLE.matcher(text).find() ? 1 : 0);
-    // A question asks rather than reports ("Is X a good stock to buy?"); a hedge reports less.
-    double damping = (question ? 0.3 : 1) * (hedge ? 0.7 : 1);
+    v.add("g:policy", policy ? 1 : 0);
+    // A question asks rather than reports ("Is X a good stock to buy?"); a hedge reports less; the
+    // polar words of monetary policy ("cuts rates", "stimulus", "crisis fight") describe the
+    // policy, not a company's prospects.
+    double damping = (question ? 0.3 : 1) * (hedge ? 0.7 : 1) * (policy ? 0.3 : 1);
     return new double[] {pos, neg, damping};
   }
 

@@ -25,10 +25,11 @@ import java.util.stream.Collectors;
  *
  * <p>The shipped model ({@link #shipped()}, resource {@code finance-model.tsv}) was fitted by
  * {@code tributary sentiment-eval --tune} on the tuning parts (everything but the SHA-256
- * held-out fifth) of Financial PhraseBank and of the finance-tweets corpus, with class weights that
- * give each class of each corpus the same total weight, so the model assumes neither corpus's class
- * balance. Its configuration (feature groups, regularization, minimum word count) was chosen by
- * fitting on one corpus and scoring the other, both ways; the resource's header records it.
+ * held-out fifth) of Financial PhraseBank and of the finance-tweets corpus, with class weights
+ * most of the way to giving each class of each corpus the same total weight ({@code balance}
+ * 0.75), so the model learns neither corpus's class balance in full. Its configuration (feature
+ * groups, regularization, minimum word count, balance) was chosen by fitting on one corpus and
+ * scoring the other, both ways, and on validation folds; the resource's header records it.
  *
  * <p>Immutable and thread-safe. A sentence's probabilities cost one feature extraction and one
  * hash lookup per feature.

@@ -41,6 +41,14 @@ class FinanceFeaturesTest {
         "Costs down 12% in the quarter|1",
         "Five reasons why investors should stay away from Infosys|-1",
         "Acme to present at the healthcare conference|0",
+        "AMD launches 7nm GPU for workstations; shares +4%|1",
+        "Lumber Liquidators' stock rallies after the CEO resigned|1",
+        "$NOW gaps up through resistance|1",
+        "TD Ameritrade Investor Movement Index hits seven-year low in March|-1",
+        "Luminex shares slip after hours|-1",
+        "Hedge Funds Are Dumping Ocwen Financial Corporation (OCN)|-1",
+        "Insiders are buying Acme|1",
+        "Stock Market Update: Netflix gains, Spotify falls|0",
       })
   void readsTheGrammarOfHeadlines(String text, int sign) {
     FinanceFeatures.Vector v = grammar(text);
@@ -71,6 +79,16 @@ class FinanceFeaturesTest {
     assertThat(question.toString(), question.get("g:all_pos"), lessThan(statement.get("g:all_pos") / 2));
     assertThat(hedged.get("g:hedge"), is(1.0));
     assertThat(hedged.toString(), hedged.get("g:all_pos"), lessThan(statement.get("g:all_pos")));
+  }
+
+  @Test
+  void monetaryPolicyWeakensTheEvidenceOfItsWords() {
+    FinanceFeatures.Vector company = FinanceFeatures.of("Acme's reserves fall to a three-year low");
+    FinanceFeatures.Vector policy = FinanceFeatures.of("The central bank's reserves fall to a three-year low");
+    assertThat(company.toString(), company.get("g:all_neg"), greaterThan(0.0));
+    assertThat(company.get("g:policy"), is(0.0));
+    assertThat(policy.get("g:policy"), is(1.0));
+    assertThat(policy.toString(), policy.get("g:all_neg"), lessThan(company.get("g:all_neg") / 2));
   }
 
   @Test
