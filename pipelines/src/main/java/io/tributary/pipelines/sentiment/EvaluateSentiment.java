@@ -42,7 +42,9 @@ import org.apache.beam.sdk.options.Validation;
 /**
  * Scores labelled corpora and prints, per scorer variant, accuracy, macro-F1, per-class F1 and the
  * confusion matrix: on the held-out part of each corpus, and, for a model fitted on one corpus
- * alone, on all of the other; the majority-class baseline beside them.
+ * alone, on all of the other; the majority-class baseline beside them. First, per corpus, how many
+ * texts carry each grammar marker (question, hedge, monetary policy, listicle, mixed results) and
+ * their classes: how each corpus labels the conventions the scorer builds in.
  *
  * <pre>
  * tributary sentiment-eval --data=DIR_OR_CSV[,DIR_OR_CSV] [--tune] [--modelOut=FILE] [--coreNlp]
@@ -232,6 +234,7 @@ public final class EvaluateSentiment {
           c.name(), c.examples().size(), counts[0], counts[1], counts[2], c.heldOut().size(), c.tuning().size());
     }
     System.out.println();
+    printMarkers(corpora, features);
 
     FinanceModel shipped = FinanceModel.shipped();
     System.out.println("== Shipped finance model (" + shipped + ")");
@@ -256,6 +259,33 @@ public final class EvaluateSentiment {
           scorer(shipped, features), opts.getShowErrors());
     }
     System.out.println("Reference: FinBERT (Araci, 2019) 0.86 accuracy / 0.84 F1 on Financial PhraseBank.");
+  }
+
+  /** The grammar markers whose evidence the scorer weakens or sets apart, and what they say. */
+  static final List<String> MARKERS = List.of("g:question", "g:hedge", "g:policy", "g:listicle", "g:mixed");
+
+  /**
+   * Per corpus, how many texts carry each grammar marker and their classes: the conventions a
+   * marker stands for (a question is neutral, monetary policy is not a company's news), as each
+   * corpus labels them.
+   */
+  static void printMarkers(List<Corpus> corpora, Map<String, FinanceFeatures.Vector> features) {
+    System.out.println("== Texts with each grammar marker, by class (negative / neutral / positive)");
+    for (Corpus c : corpora) {
+      StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  %-10s", abbreviate(c.name())));
+      for (String marker : MARKERS) {
+        int[] counts = new int[3];
+        for (Example e : c.examples()) {
+          if (features.get(e.text()).get(marker) > 0) {
+            counts[e.label()]++;
+          }
+        }
+        line.append(String.format(Locale.ROOT, "  %s %,d (%,d / %,d / %,d)", marker.substring(2),
+            counts[0] + counts[1] + counts[2], counts[0], counts[1], counts[2]));
+      }
+      System.out.println(line);
+    }
+    System.out.println();
   }
 
   /** The candidate configurations {@code --tune} compares. */

@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.tributary.transforms.sentiment.FinanceFeatures;
 import io.tributary.transforms.sentiment.FinanceModel;
 import io.tributary.transforms.sentiment.FinanceScorer;
 import java.io.ByteArrayOutputStream;
@@ -15,7 +16,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -82,6 +85,7 @@ class EvaluateSentimentTest {
     assertThat(out, containsString("accuracy above the majority baseline on PhraseBank"));
     assertThat(out, containsString("accuracy above the majority baseline on tweets, reweighed"));
     assertThat(out, containsString("F1 negative"));
+    assertThat(out, containsString("Texts with each grammar marker"));
     assertThat(out, containsString("model written to " + model));
     // The separable generated texts are learned: every held-out text right for the fitted model.
     FinanceModel fitted = FinanceModel.read(model);
@@ -91,6 +95,29 @@ class EvaluateSentimentTest {
       right += FinanceScorer.argmax(fitted.probabilities(t[0])) == Integer.parseInt(t[1]) ? 1 : 0;
     }
     assertThat("right of " + unseen.size() + " unseen texts (seed 3)", right, is(unseen.size()));
+  }
+
+  @Test
+  void countsTheTextsOfEachGrammarMarkerByClass() {
+    List<EvaluateSentiment.Example> examples = List.of(
+        EvaluateSentiment.Example.of("news", "Is Acme a good stock to buy?", 1),
+        EvaluateSentiment.Example.of("news", "Mexico's central bank cuts interest rates", 1),
+        EvaluateSentiment.Example.of("news", "The Fed cuts rates as the economy slows", 0),
+        EvaluateSentiment.Example.of("news", "Acme beats estimates", 2));
+    Map<String, FinanceFeatures.Vector> features = new HashMap<>();
+    examples.forEach(e -> features.put(e.text(), FinanceFeatures.of(e.text())));
+    ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+    PrintStream old = System.out;
+    System.setOut(new PrintStream(buffer, true, StandardCharsets.UTF_8));
+    try {
+      EvaluateSentiment.printMarkers(List.of(new EvaluateSentiment.Corpus("news", examples)), features);
+    } finally {
+      System.setOut(old);
+    }
+    String out = buffer.toString(StandardCharsets.UTF_8);
+    assertThat(out, containsString("question 1 (0 / 1 / 0)"));
+    assertThat(out, containsString("policy 2 (1 / 1 / 0)"));
+    assertThat(out, containsString("hedge 0 (0 / 0 / 0)"));
   }
 
   @Test
