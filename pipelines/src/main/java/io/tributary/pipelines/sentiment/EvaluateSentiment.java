@@ -61,13 +61,13 @@ import org.apache.beam.sdk.options.Validation;
  * on the tuning parts without their validation folds and scored on each fold; the best mean of
  * macro-F1 and accuracy over these four wins (the held-out parts take no part); then it is fitted
  * on the tuning parts of all corpora (with the class weights of its {@code balance}) and written
- * to {@code --modelOut}. The chosen
- * configuration fitted on one corpus alone is also scored on the other with its probabilities
- * reweighed to that corpus's class shares, as estimated from its texts without labels ({@link
- * #estimateShares}), to show what adapting to a corpus's class balance would give. {@code --coreNlp}
- * also scores CoreNLP alone and the combined method on the held-out parts, and with {@code --tune}
- * chooses the combined method's CoreNLP weight on part of the tuning texts; {@code --cache} keeps
- * CoreNLP's probabilities per text in a file so that reruns skip CoreNLP.
+ * to {@code --modelOut}. The chosen configuration fitted on one corpus alone is also scored on the
+ * other with its probabilities reweighed to that corpus's class shares, as estimated from its
+ * texts without labels ({@link #estimateShares}), to show what adapting to a corpus's class
+ * balance would give. {@code --coreNlp} also scores CoreNLP alone and the combined method on the
+ * held-out parts, and with {@code --tune} chooses the combined method's CoreNLP weight on part of
+ * the tuning texts; {@code --cache} keeps CoreNLP's probabilities per text in a file so that
+ * reruns skip CoreNLP.
  */
 public final class EvaluateSentiment {
   static final String[] LABELS = {"negative", "neutral", "positive"};
@@ -261,7 +261,7 @@ public final class EvaluateSentiment {
     System.out.println("Reference: FinBERT (Araci, 2019) 0.86 accuracy / 0.84 F1 on Financial PhraseBank.");
   }
 
-  /** The grammar markers whose evidence the scorer weakens or sets apart, and what they say. */
+  /** The grammar markers: texts whose evidence the scorer weakens (questions, hedges, policy) or sets apart. */
   static final List<String> MARKERS = List.of("g:question", "g:hedge", "g:policy", "g:listicle", "g:mixed");
 
   /**

@@ -326,8 +326,8 @@ class ScoreTest {
               "seed " + seed + " timestamps",
               scores.scored().apply("seed" + seed + "/Stamps", Reify.timestamps()))
           .satisfies(
-              stamped1 -> {
-                for (TimestampedValue<ScoredTransaction> s : stamped1) {
+              results -> {
+                for (TimestampedValue<ScoredTransaction> s : results) {
                   assertThat(
                       s.getValue().getTransaction().getTransactionId(),
                       s.getTimestamp().getMillis(),

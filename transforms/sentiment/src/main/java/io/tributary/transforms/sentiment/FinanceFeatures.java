@@ -427,8 +427,8 @@ public final class FinanceFeatures {
     boolean hedge = HEDGE.matcher(text).find();
     v.add("g:question", question ? 1 : 0);
     v.add("g:hedge", hedge ? 1 : 0);
-    boolean policy = POLICY.matcher(text).find();
     v.add("g:listicle", LISTICLE.matcher(text).find() ? 1 : 0);
+    boolean policy = POLICY.matcher(text).find();
     v.add("g:policy", policy ? 1 : 0);
     // A question asks rather than reports ("Is X a good stock to buy?"); a hedge reports less; the
     // polar words of monetary policy ("cuts rates", "stimulus", "crisis fight") describe the
