@@ -31,12 +31,15 @@ import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.beam.sdk.coders.BooleanCoder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.ListCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
+import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.io.fs.ResolveOptions.StandardResolveOptions;
 import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.io.parquet.ParquetIO;
@@ -117,7 +120,15 @@ import org.joda.time.Instant;
  * before it is dropped (counter {@code redeliveries}). This removes what a capture restart sends
  * again (Debezium resends the changes after its last flushed offset, with the same positions and
  * images), while two different changes at one position (the rows of one snapshot) are both
- * written. Rows without a position (event streams) are never deduplicated.
+ * written. Rows without a position (event streams) are never deduplicated. A pipeline started
+ * afresh (after a crash, or a Direct runner's restart from committed offsets) first reads the rows
+ * of each dataset's files written within the retention, so the changes it reads again and had
+ * already written are not written twice (counters {@code filesRead}, {@code redeliveries}).
+ *
+ * <p>Watermark: while a file key gathers rows, the step holds its output watermark at the earliest
+ * timestamp among them (late rows included), so the watermark after the sink passes a row's
+ * timestamp only once the row is in a file; a {@code CommitGate} waits for that before it commits
+ * the offsets of the records read.
  *
  * <p>Failures: a row the Parquet writer cannot take (no dataset, a value that does not fit its
  * declared type, e.g. text in an int64 column) goes to {@code failures()} with its bytes and the
@@ -252,7 +263,7 @@ public abstract class LakeSink
       rows =
           rows.apply("KeyByDataset", ParDo.of(new KeyByDatasetFn()))
               .setCoder(KvCoder.of(StringUtf8Coder.of(), MessageCoder.of(LakeRow.class)))
-              .apply("DropRedeliveries", ParDo.of(new DropRedeliveriesFn(getDeduplication())))
+              .apply("DropRedeliveries", ParDo.of(new DropRedeliveriesFn(getDirectory(), getDeduplication())))
               .setCoder(MessageCoder.of(LakeRow.class));
     }
     String run = UUID.randomUUID().toString().replace("-", "").substring(0, 12);
@@ -283,13 +294,26 @@ public abstract class LakeSink
   private static final TupleTag<LakeRow> WRITABLE = new TupleTag<LakeRow>() {};
   private static final TupleTag<Failure> UNWRITABLE = new TupleTag<Failure>() {};
 
-  /** A row's identity for the redelivery check: the first 128 bits of SHA-256 over its bytes. */
-  static String fingerprint(LakeRow row) {
+  /**
+   * A row's identity for the redelivery check, as it is in a file: the first 128 bits of SHA-256
+   * over its dataset and its Avro record (the file's columns, {@code _op}, {@code _position} and
+   * {@code _commit_time} among them) in Avro's binary encoding. The same for a row and for the
+   * record a Parquet reader reads back from its file, so files already written can be recognized.
+   */
+  static String fingerprint(String dataset, GenericRecord record) {
     try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(row.toByteArray());
-      return HexFormat.of().formatHex(digest, 0, 16);
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      sha.update(dataset.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      sha.update((byte) 0);
+      java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+      org.apache.avro.io.BinaryEncoder encoder = org.apache.avro.io.EncoderFactory.get().binaryEncoder(bytes, null);
+      new org.apache.avro.generic.GenericDatumWriter<GenericRecord>(record.getSchema()).write(record, encoder);
+      encoder.flush();
+      return HexFormat.of().formatHex(sha.digest(bytes.toByteArray()), 0, 16);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
   }
 
@@ -310,10 +334,24 @@ public abstract class LakeSink
    * Drops a positioned row equal to one seen within the retention (event time past the row's
    * timestamp). The fingerprints are pruned by one event-time timer per key, at most four times
    * per retention; works in the global window, so it never drops a row for lateness.
+   *
+   * <p>Across restarts: the first row of a dataset that the step sees with empty state (a
+   * pipeline started afresh, after a crash or not) has the step read the rows of the dataset's
+   * files written within the retention before (by the files' modification time), whose
+   * fingerprints it then keeps as it keeps its own, for the retention after the later of their
+   * commit time and their file's. So a restarted pipeline that reads again what it had written
+   * (the Direct runner after a {@code kill -9}) writes none of it twice (counter {@code
+   * redeliveriesOfFiles}; {@code filesRead}).
    */
   static final class DropRedeliveriesFn extends DoFn<KV<String, LakeRow>, LakeRow> {
+    private final String directory;
     private final long retentionMillis;
     private final Counter redeliveries = Metrics.counter(METRICS_NAMESPACE, "redeliveries");
+    private final Counter filesRead = Metrics.counter(METRICS_NAMESPACE, "filesRead");
+    private transient Map<LakeRow, Schema> schemas;
+
+    @StateId("seeded")
+    private final StateSpec<ValueState<Boolean>> seededSpec = StateSpecs.value(BooleanCoder.of());
 
     @StateId("seen")
     private final StateSpec<MapState<String, Long>> seenSpec =
@@ -325,8 +363,14 @@ public abstract class LakeSink
     @TimerId("prune")
     private final TimerSpec pruneSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
 
-    DropRedeliveriesFn(Duration retention) {
+    DropRedeliveriesFn(String directory, Duration retention) {
+      this.directory = directory;
       this.retentionMillis = retention.getMillis();
+    }
+
+    @Setup
+    public void setup() {
+      schemas = schemaCache();
     }
 
     @ProcessElement
@@ -335,14 +379,23 @@ public abstract class LakeSink
         @Timestamp Instant timestamp,
         @StateId("seen") MapState<String, Long> seen,
         @StateId("pruneAt") ValueState<Long> pruneAt,
+        @StateId("seeded") ValueState<Boolean> seeded,
         @TimerId("prune") Timer prune,
-        OutputReceiver<LakeRow> out) {
+        OutputReceiver<LakeRow> out)
+        throws IOException {
       LakeRow row = element.getValue();
+      if (seeded.read() == null) {
+        seeded.write(true);
+        long earliest = seed(element.getKey(), seen);
+        if (earliest != Long.MAX_VALUE && pruneAt.read() == null) {
+          schedule(earliest, pruneAt, prune);
+        }
+      }
       if (row.getPosition().isEmpty()) {
         out.output(row);
         return;
       }
-      String id = fingerprint(row);
+      String id = fingerprint(row.getDataset(), toRecord(schemaOf(schemas, row), row));
       if (seen.get(id).read() != null) {
         redeliveries.inc();
         return;
@@ -353,6 +406,34 @@ public abstract class LakeSink
         schedule(expiry, pruneAt, prune);
       }
       out.output(row);
+    }
+
+    /**
+     * Adds the fingerprints of the positioned rows in the dataset's files modified within the
+     * retention; returns the earliest expiry added (or Long.MAX_VALUE).
+     */
+    private long seed(String dataset, MapState<String, Long> seen) throws IOException {
+      long since = System.currentTimeMillis() - retentionMillis;
+      long earliest = Long.MAX_VALUE;
+      String pattern = directory.replaceAll("/+$", "") + "/table=" + dataset + "/dt=*/hr=*/part-*.parquet";
+      for (MatchResult.Metadata file : FileSystems.match(pattern, EmptyMatchTreatment.ALLOW).metadata()) {
+        if (file.lastModifiedMillis() < since) {
+          continue;
+        }
+        filesRead.inc();
+        for (GenericRecord record : ParquetFiles.read(file.resourceId())) {
+          Object position = record.get(POSITION);
+          if (position == null || position.toString().isEmpty()) {
+            continue;
+          }
+          Object commit = record.get(COMMIT_TIME);
+          long written = Math.max(commit instanceof Long c ? c : 0L, file.lastModifiedMillis());
+          long expiry = expiry(written);
+          seen.put(fingerprint(dataset, record), expiry);
+          earliest = Math.min(earliest, expiry);
+        }
+      }
+      return earliest;
     }
 
     @OnTimer("prune")
@@ -415,36 +496,38 @@ public abstract class LakeSink
     }
   }
 
+  /** Avro schemas by dataset and declared columns, the least recently used dropped past 256. */
+  static Map<LakeRow, Schema> schemaCache() {
+    return new java.util.LinkedHashMap<>(16, 0.75f, true) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<LakeRow, Schema> eldest) {
+        return size() > 256;
+      }
+    };
+  }
+
+  /** The Avro schema of a row's dataset and columns, from {@code cache} (see {@link #schemaCache}). */
+  static Schema schemaOf(Map<LakeRow, Schema> cache, LakeRow row) {
+    LakeRow key = LakeRow.newBuilder().setDataset(row.getDataset()).addAllSchema(row.getSchemaList()).build();
+    return cache.computeIfAbsent(key, k -> avroSchema(k.getDataset(), k.getSchemaList()));
+  }
+
   /**
    * Sends rows the Parquet writer would reject to the failure output with the reason, so that one
    * bad row never fails (and retries forever) a bundle of files.
    */
   static final class CheckRowFn extends DoFn<LakeRow, LakeRow> {
-    /** Avro schemas built so far, by dataset and declared columns (few: one per schema version). */
-    private static final int MAX_SCHEMAS = 256;
-
     private final Counter unwritable = Metrics.counter(METRICS_NAMESPACE, "unwritable");
     private transient Map<LakeRow, Schema> schemas;
 
     @Setup
     public void setup() {
-      schemas =
-          new java.util.LinkedHashMap<>(16, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<LakeRow, Schema> eldest) {
-              return size() > MAX_SCHEMAS;
-            }
-          };
-    }
-
-    private Schema schemaOf(LakeRow row) {
-      LakeRow key = LakeRow.newBuilder().setDataset(row.getDataset()).addAllSchema(row.getSchemaList()).build();
-      return schemas.computeIfAbsent(key, k -> avroSchema(k.getDataset(), k.getSchemaList()));
+      schemas = schemaCache();
     }
 
     @ProcessElement
     public void process(@Element LakeRow row, MultiOutputReceiver out) {
-      String reason = check(row, this::schemaOf);
+      String reason = check(row, r -> schemaOf(schemas, r));
       if (reason == null) {
         out.get(WRITABLE).output(row);
       } else {
@@ -537,6 +620,18 @@ public abstract class LakeSink
     @TimerId("rotate")
     private final TimerSpec rotateSpec = TimerSpecs.timer(TimeDomain.PROCESSING_TIME);
 
+    /**
+     * Holds the step's output watermark at the earliest timestamp of the rows gathered (see {@link
+     * #hold}). An event-time timer, since runners hold the watermark for those (the Direct runner
+     * for no other kind); set for the end of the global window, where it writes what is left.
+     */
+    @TimerId("hold")
+    private final TimerSpec holdSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
+
+    /** The output timestamp the hold timer holds at: the earliest timestamp of the rows gathered. */
+    @StateId("holdAt")
+    private final StateSpec<ValueState<Long>> holdAtSpec = StateSpecs.value(VarLongCoder.of());
+
     FileBatchFn(String run, Duration rotation, int maxRows) {
       this.run = run;
       this.rotation = rotation;
@@ -550,10 +645,13 @@ public abstract class LakeSink
     @ProcessElement
     public void process(
         @Element KV<String, LakeRow> element,
+        @Timestamp Instant timestamp,
         @StateId("rows") BagState<LakeRow> rows,
         @StateId("count") ValueState<Integer> count,
         @StateId("file") ValueState<KV<String, Long>> file,
+        @StateId("holdAt") ValueState<Long> holdAt,
         @TimerId("rotate") Timer rotate,
+        @TimerId("hold") Timer hold,
         OutputReceiver<OutputT> out)
         throws IOException {
       rows.add(element.getValue());
@@ -562,11 +660,26 @@ public abstract class LakeSink
       if (n == 1) {
         rotate.offset(rotation).setRelative();
       }
+      hold(timestamp, holdAt, hold);
       if (n >= maxRows) {
-        flush(element.getKey(), rows, count, file, out);
-        rotate.clear();
+        flushAndRelease(element.getKey(), rows, count, file, holdAt, rotate, hold, out);
       } else {
         count.write(n);
+      }
+    }
+
+    /**
+     * Holds the output watermark at the earliest timestamp of the rows gathered, late rows
+     * included (a timer's output timestamp), so that the watermark after the sink passes a row's
+     * timestamp only once its file is written: what a commit of the input's offsets after the
+     * sinks waits for. A timer's output timestamp may not be before the row being processed, so
+     * the hold moves only when a row earlier than all before it comes.
+     */
+    private void hold(Instant timestamp, ValueState<Long> holdAt, Timer hold) {
+      Long at = holdAt.read();
+      if (at == null || timestamp.getMillis() < at) {
+        holdAt.write(timestamp.getMillis());
+        hold.withOutputTimestamp(timestamp).set(GlobalWindow.INSTANCE.maxTimestamp());
       }
     }
 
@@ -576,9 +689,43 @@ public abstract class LakeSink
         @StateId("rows") BagState<LakeRow> rows,
         @StateId("count") ValueState<Integer> count,
         @StateId("file") ValueState<KV<String, Long>> file,
+        @StateId("holdAt") ValueState<Long> holdAt,
+        @TimerId("rotate") Timer rotate,
+        @TimerId("hold") Timer hold,
+        OutputReceiver<OutputT> out)
+        throws IOException {
+      flushAndRelease(key, rows, count, file, holdAt, rotate, hold, out);
+    }
+
+    @OnTimer("hold")
+    public void onHold(
+        @Key String key,
+        @StateId("rows") BagState<LakeRow> rows,
+        @StateId("count") ValueState<Integer> count,
+        @StateId("file") ValueState<KV<String, Long>> file,
+        @StateId("holdAt") ValueState<Long> holdAt,
+        @TimerId("rotate") Timer rotate,
+        @TimerId("hold") Timer hold,
+        OutputReceiver<OutputT> out)
+        throws IOException {
+      flushAndRelease(key, rows, count, file, holdAt, rotate, hold, out);
+    }
+
+    /** Writes the file of what is gathered, clears both timers and releases the hold. */
+    private void flushAndRelease(
+        String key,
+        BagState<LakeRow> rows,
+        ValueState<Integer> count,
+        ValueState<KV<String, Long>> file,
+        ValueState<Long> holdAt,
+        Timer rotate,
+        Timer hold,
         OutputReceiver<OutputT> out)
         throws IOException {
       flush(key, rows, count, file, out);
+      rotate.clear();
+      hold.clear();
+      holdAt.clear();
     }
 
     @OnWindowExpiration
@@ -745,6 +892,50 @@ public abstract class LakeSink
       }
       FileSystems.rename(List.of(temp), List.of(target));
       return n;
+    }
+
+    /** The records of a file of the lake, with the schema it was written with. */
+    static List<GenericRecord> read(ResourceId file) throws IOException {
+      List<GenericRecord> records = new ArrayList<>();
+      try (org.apache.parquet.hadoop.ParquetReader<GenericRecord> reader =
+          org.apache.parquet.avro.AvroParquetReader.<GenericRecord>builder(new ChannelInputFile(file))
+              .withDataModel(org.apache.avro.generic.GenericData.get())
+              .build()) {
+        for (GenericRecord r = reader.read(); r != null; r = reader.read()) {
+          records.add(r);
+        }
+      }
+      return records;
+    }
+  }
+
+  /** A file of any Beam filesystem as Parquet's input (its channel must be seekable, as local and object stores' are). */
+  static final class ChannelInputFile implements org.apache.parquet.io.InputFile {
+    private final ResourceId file;
+
+    ChannelInputFile(ResourceId file) {
+      this.file = file;
+    }
+
+    @Override
+    public long getLength() throws IOException {
+      return FileSystems.matchSingleFileSpec(file.toString()).sizeBytes();
+    }
+
+    @Override
+    public org.apache.parquet.io.SeekableInputStream newStream() throws IOException {
+      java.nio.channels.SeekableByteChannel channel = (java.nio.channels.SeekableByteChannel) FileSystems.open(file);
+      return new org.apache.parquet.io.DelegatingSeekableInputStream(java.nio.channels.Channels.newInputStream(channel)) {
+        @Override
+        public long getPos() throws IOException {
+          return channel.position();
+        }
+
+        @Override
+        public void seek(long position) throws IOException {
+          channel.position(position);
+        }
+      };
     }
   }
 

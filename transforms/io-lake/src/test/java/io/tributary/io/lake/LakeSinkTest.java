@@ -307,6 +307,57 @@ class LakeSinkTest {
     assertThat("rows written differ: " + diff, diff.isEmpty(), is(true));
   }
 
+  /**
+   * A pipeline started again (as after a crash) that reads again rows it had written does not
+   * write them twice: the deduplication step reads the rows of the files written within the
+   * retention. Rows of files older than the retention (by modification time) are written again.
+   */
+  @Test
+  void aRestartedPipelineDoesNotWriteAgainTheRowsOfRecentFiles(TestPipeline p, @TempDir Path dir) throws Exception {
+    ChangeEvent create = Fixtures.change("doc/postgresql/customers-create.schemas.json");
+    List<TimestampedValue<LakeRow>> rows = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      long commit = BASE + i * 1000L;
+      rows.add(TimestampedValue.of(
+          CdcRouting.lakeRow(customer(create, i, "o" + i + "@x.org", commit, ChangeEvent.Op.UPDATE), "customers"),
+          new Instant(commit)));
+    }
+    // Two runs into one lake: rows 0-19, then 10-29 (10-19 read again after a restart).
+    p.apply(Create.timestamped(rows.subList(0, 20)).withCoder(ProtoCoder.of(LakeRow.class)))
+        .apply(LakeSink.write(dir.toString()));
+    p.run().waitUntilFinish();
+    writeAgain(dir, rows.subList(10, 30));
+    List<String> expected = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      expected.add(i + "/o" + i + "@x.org");
+    }
+    expected.sort(null);
+    Diff<String> diff = Diff.of(expected, ids(dir));
+    assertThat("rows written differ after a restart: " + diff, diff.isEmpty(), is(true));
+
+    // Files older than the retention (10 minutes by default) are not read: their rows come again.
+    long old = System.currentTimeMillis() - Duration.standardMinutes(20).getMillis();
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path f : walk.filter(f -> f.toString().endsWith(".parquet")).collect(Collectors.toList())) {
+        Files.setLastModifiedTime(f, java.nio.file.attribute.FileTime.fromMillis(old));
+      }
+    }
+    writeAgain(dir, rows.subList(25, 30));
+    for (int i = 25; i < 30; i++) {
+      expected.add(i + "/o" + i + "@x.org");
+    }
+    expected.sort(null);
+    diff = Diff.of(expected, ids(dir));
+    assertThat("rows written differ after a restart past the retention: " + diff, diff.isEmpty(), is(true));
+  }
+
+  /** Runs a new pipeline that writes {@code rows} to the lake at {@code dir}. */
+  private static void writeAgain(Path dir, List<TimestampedValue<LakeRow>> rows) {
+    org.apache.beam.sdk.Pipeline again = org.apache.beam.sdk.Pipeline.create();
+    again.apply(Create.timestamped(rows).withCoder(ProtoCoder.of(LakeRow.class))).apply(LakeSink.write(dir.toString()));
+    again.run().waitUntilFinish();
+  }
+
   /** With deduplication off, every copy is written. */
   @Test
   void withoutDeduplicationEveryCopyIsWritten(TestPipeline p, @TempDir Path dir) throws Exception {
