@@ -37,7 +37,8 @@ public interface CdcOptions extends SourceOptions, SinkOptions, FeatureStoreOpti
   @Description(
       "How long (event time) a lake row is remembered so that its redelivery by a restarted capture"
           + " is not written again (e.g. 10m; 0: no deduplication). Cover the longest capture outage"
-          + " plus --maxInputDelay.")
+          + " plus --maxInputDelay. A pipeline started afresh also reads the rows of the lake files"
+          + " written within it, so what it reads again is not written twice.")
   @Default.String("10m")
   String getLakeDedupRetention();
 

@@ -5,6 +5,7 @@ import io.tributary.io.lake.LakeSink;
 import io.tributary.io.redis.RedisSettings;
 import io.tributary.io.redis.RedisSink;
 import io.tributary.pipelines.Tributary;
+import io.tributary.pipelines.io.CommitGate;
 import io.tributary.pipelines.io.Durations;
 import io.tributary.pipelines.io.GlobalFlatten;
 import io.tributary.pipelines.io.KafkaDiscovery;
@@ -44,6 +45,7 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.WithFailures;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -94,8 +96,12 @@ public final class CdcPipeline {
 
   private CdcPipeline() {}
 
-  /** The results of {@link #build}. */
-  public record Outputs(CdcRouting.Routed routed, PCollection<Failure> failures) {}
+  /**
+   * The results of {@link #build}: the routed changes, every failure, and the sinks' outputs
+   * (lake files, cache and feature failures), whose watermarks pass a change's timestamp once
+   * the change is written.
+   */
+  public record Outputs(CdcRouting.Routed routed, PCollection<Failure> failures, List<PCollection<?>> written) {}
 
   /** Checks every option (not the servers); throws one exception naming each bad option and value. */
   public static Routes validate(CdcOptions options) {
@@ -166,7 +172,7 @@ public final class CdcPipeline {
     RedisSettings redis = RedisOptions.settings(options);
 
     PCollection<LakeRow> offlineFeatures = routed.features().apply("FeaturesToLake", FeatureStore.toLake());
-    PCollection<Failure> lakeFailures =
+    WithFailures.Result<PCollection<String>, Failure> lake =
         PCollectionList.of(routed.lake())
             .and(offlineFeatures)
             .apply("LakeRows", Flatten.pCollections())
@@ -175,8 +181,8 @@ public final class CdcPipeline {
                 LakeSink.write(options.getLakePath())
                     .withRotation(Durations.parse(options.getLakeRotation()))
                     .withDeduplication(Durations.parse(options.getLakeDedupRetention()))
-                    .withExactlyOnce(options.getLakeExactlyOnce()))
-            .failures();
+                    .withExactlyOnce(options.getLakeExactlyOnce()));
+    PCollection<Failure> lakeFailures = lake.failures();
     PCollection<Failure> cacheFailures =
         routed
             .cache()
@@ -193,7 +199,7 @@ public final class CdcPipeline {
         GlobalFlatten.of(
             "SinkFailures",
             PCollectionList.of(routed.failures()).and(lakeFailures).and(cacheFailures).and(featureFailures));
-    return new Outputs(routed, failures);
+    return new Outputs(routed, failures, List.of(lake.output(), cacheFailures, featureFailures));
   }
 
   /** The change events of {@link #changes} and the failures of parsing them, one collection per input. */
@@ -249,7 +255,9 @@ public final class CdcPipeline {
   static Pipeline graph(CdcOptions options, Routes routes) {
     Pipeline pipeline = Pipeline.create(options);
 
-    // 1. Read Debezium records (and, from Kafka, logs and sensor readings) as change events.
+    // 1. Read Debezium records (and, from Kafka, logs and sensor readings) as change events. On a
+    // runner that keeps no state across a crash, Kafka offsets are committed after the sinks (5.).
+    List<PCollection<KV<String, Long>>> marks = gated(options, routes) ? new ArrayList<>() : null;
     PCollection<ConnectRecord> records;
     if (routes.source().equals(Sources.SYNTHETIC)) {
       ChangeGenerator generator = generator(options);
@@ -262,14 +270,16 @@ public final class CdcPipeline {
     } else if (routes.source().equals(CAPTURE)) {
       records = pipeline.apply("Capture", capture(options));
     } else {
-      records = readKafka(pipeline, "ReadDebezium", options, options.getInputTopic());
+      records = readKafka(pipeline, "ReadDebezium", options, options.getInputTopic(), marks);
     }
     PCollection<ConnectRecord> logs =
-        options.getLogTopics().isBlank() ? null : readKafka(pipeline, "ReadLogs", options, topicsPattern(options.getLogTopics()));
+        options.getLogTopics().isBlank()
+            ? null
+            : readKafka(pipeline, "ReadLogs", options, topicsPattern(options.getLogTopics()), marks);
     PCollection<ConnectRecord> sensors =
         options.getSensorTopics().isBlank()
             ? null
-            : readKafka(pipeline, "ReadSensors", options, topicsPattern(options.getSensorTopics()));
+            : readKafka(pipeline, "ReadSensors", options, topicsPattern(options.getSensorTopics()), marks);
     Changes parsed = changes(records, logs, sensors, options);
     PCollection<ChangeEvent> changes = parsed.changes();
     List<PCollection<Failure>> failureLists = new ArrayList<>(parsed.failures());
@@ -293,7 +303,18 @@ public final class CdcPipeline {
     Sinks.results(changes, "changes", "", routes, options);
 
     // 4. Every failure, with its payload and reason, to the dead-letter sink.
-    Sinks.failures(PCollectionList.of(failureLists), routes, options);
+    if (marks == null) {
+      Sinks.failures(PCollectionList.of(failureLists), routes, options);
+    } else {
+      // 5. The offsets of what every sink has written, committed to the consumer group.
+      List<PCollection<?>> written = new ArrayList<>(outputs.written());
+      written.add(Sinks.failuresWritten(PCollectionList.of(failureLists), routes, options));
+      PCollectionList.of(marks)
+          .apply("AllMarks", Flatten.pCollections())
+          .apply(
+              "CommitAfterSinks",
+              CommitGate.after(written, options.getKafkaBootstrapServers(), Sources.consumerSettings(options)));
+    }
     return pipeline;
   }
 
@@ -391,20 +412,50 @@ public final class CdcPipeline {
     return read;
   }
 
+  /**
+   * Whether the Kafka offsets are committed by a {@link CommitGate} once the sinks have written:
+   * on the Direct runner, which keeps its state in memory, for a consumer group's unbounded read
+   * (the topics listed, {@link KafkaDiscovery}). Elsewhere they are committed when the runner
+   * finalizes a checkpoint, which on Flink restores the state that goes with them.
+   */
+  static boolean gated(CdcOptions options, Routes routes) {
+    return routes.source().equals(Sources.KAFKA)
+        && options.getRunner().getSimpleName().equals("DirectRunner")
+        && Sources.consumerSettings(options).commits()
+        && discovers(options);
+  }
+
+  private static boolean discovers(CdcOptions options) {
+    return options.getMaxInputRecords() == 0 && Durations.parse(options.getTopicDiscoveryInterval()).isLongerThan(Duration.ZERO);
+  }
+
+  /** The Kafka records of {@code pattern}; with {@code marks}, a mark per record added to it. */
   private static PCollection<ConnectRecord> readKafka(
-      Pipeline pipeline, String name, CdcOptions options, String pattern) {
-    Duration discovery = Durations.parse(options.getTopicDiscoveryInterval());
-    PCollection<KafkaRecord<byte[], byte[]>> records =
-        options.getMaxInputRecords() == 0 && discovery.isLongerThan(Duration.ZERO)
-            ? pipeline.apply(
-                name,
-                KafkaDiscovery.of(
-                    options.getKafkaBootstrapServers(), pattern, options, discovery,
-                    Durations.parse(options.getMaxInputDelay())))
-            : pipeline.apply(name, kafkaRead(options, pattern));
+      Pipeline pipeline, String name, CdcOptions options, String pattern, @Nullable List<PCollection<KV<String, Long>>> marks) {
+    PCollection<KafkaRecord<byte[], byte[]>> records;
+    if (discovers(options)) {
+      KafkaDiscovery discovery =
+          KafkaDiscovery.of(
+              options.getKafkaBootstrapServers(), pattern, options,
+              Durations.parse(options.getTopicDiscoveryInterval()), Durations.parse(options.getMaxInputDelay()));
+      records = pipeline.apply(name, marks == null ? discovery : discovery.withCommitsByGate());
+    } else {
+      records = pipeline.apply(name, kafkaRead(options, pattern));
+    }
+    if (marks != null) {
+      marks.add(records.apply(name + "Marks", ParDo.of(new MarkFn())));
+    }
     return io.tributary.pipelines.io.KafkaReplays.dropOnFlinkStreams(records, name + "DropReplays")
         .apply(name + "AsConnectRecords", ParDo.of(new ToConnectRecordFn()))
         .setCoder(MessageCoder.of(ConnectRecord.class));
+  }
+
+  /** A record's mark for the {@link CommitGate}: topic and partition, offset, the record's timestamp. */
+  static final class MarkFn extends DoFn<KafkaRecord<byte[], byte[]>, KV<String, Long>> {
+    @ProcessElement
+    public void process(@Element KafkaRecord<byte[], byte[]> record, OutputReceiver<KV<String, Long>> out) {
+      out.output(CommitGate.mark(record.getTopic(), record.getPartition(), record.getOffset()));
+    }
   }
 
   /** A Kafka record as a ConnectRecord; null key or value stays absent (tombstones). */

@@ -50,7 +50,7 @@ import org.slf4j.LoggerFactory;
  * partition found by the first listing follows {@code auto.offset.reset} (--inputOffsetReset), and
  * one found later, which was created while the pipeline ran, starts at its beginning, so that none
  * of its records is skipped. With a consumer group the offsets are committed as the runner
- * finalizes its checkpoints. The partitions seen are kept in state, so a job restored from a
+ * finalizes its checkpoints, or by a {@link CommitGate} after the sinks ({@link #withCommitsByGate}). The partitions seen are kept in state, so a job restored from a
  * checkpoint does not hand them out again.
  *
  * <p>Timestamps and watermark, as {@code KafkaIO.read().withCreateTime(maxDelay)}: records carry
@@ -70,14 +70,32 @@ public final class KafkaDiscovery
   private final Sources.ConsumerSettings consumer;
   private final Duration interval;
   private final Duration maxDelay;
+  private final boolean gated;
 
   private KafkaDiscovery(
-      String bootstrapServers, String pattern, Sources.ConsumerSettings consumer, Duration interval, Duration maxDelay) {
+      String bootstrapServers,
+      String pattern,
+      Sources.ConsumerSettings consumer,
+      Duration interval,
+      Duration maxDelay,
+      boolean gated) {
     this.bootstrapServers = bootstrapServers;
     this.pattern = pattern;
     this.consumer = consumer;
     this.interval = interval;
     this.maxDelay = maxDelay;
+    this.gated = gated;
+  }
+
+  /**
+   * Leaves committing the group's offsets to a {@link CommitGate} after the sinks (none is
+   * committed on finalize), and stamps each record with the larger of its create time and the
+   * timestamps of the records before it in its partition ({@link NonDecreasingCreateTime}), as
+   * the gate needs. The watermark is the same; a record whose create time goes back is stamped
+   * as the one before it instead of late.
+   */
+  public KafkaDiscovery withCommitsByGate() {
+    return new KafkaDiscovery(bootstrapServers, pattern, consumer, interval, maxDelay, true);
   }
 
   /**
@@ -91,7 +109,7 @@ public final class KafkaDiscovery
       throw new IllegalArgumentException("KafkaDiscovery: the interval must be positive, got " + interval);
     }
     Pattern.compile(pattern);
-    return new KafkaDiscovery(bootstrapServers, pattern, Sources.consumerSettings(options), interval, maxDelay);
+    return new KafkaDiscovery(bootstrapServers, pattern, Sources.consumerSettings(options), interval, maxDelay, false);
   }
 
   @Override
@@ -103,9 +121,9 @@ public final class KafkaDiscovery
             .withValueDeserializer(ByteArrayDeserializer.class)
             .withConsumerConfigUpdates(consumer.config())
             .withConsumerFactoryFn(consumer.factory())
-            .withCreateTime()
             .withCreatWatermarkEstimatorFn(new DelayedWatermarkFn(maxDelay));
-    if (consumer.commits()) {
+    read = gated ? read.withExtractOutputTimestampFn(new NonDecreasingCreateTime()) : read.withCreateTime();
+    if (consumer.commits() && !gated) {
       read = read.commitOffsets();
     }
     return input
@@ -122,7 +140,27 @@ public final class KafkaDiscovery
         .add(DisplayData.item("topicPattern", pattern))
         .add(DisplayData.item("interval", interval))
         .add(DisplayData.item("maxDelay", maxDelay))
-        .add(DisplayData.item("commitOffsets", consumer.commits()));
+        .add(DisplayData.item("commitOffsets", consumer.commits() && !gated))
+        .add(DisplayData.item("commitsByGate", gated));
+  }
+
+  /**
+   * A record's timestamp: the largest create time read so far in its partition, so that
+   * timestamps never decrease with the offset and no record is behind the watermark. The largest
+   * is kept per reader (a random id made with the transform) and partition in this JVM, where a
+   * {@link CommitGate}'s runner (the Direct runner) reads every partition.
+   */
+  static final class NonDecreasingCreateTime
+      implements org.apache.beam.sdk.transforms.SerializableFunction<KafkaRecord<byte[], byte[]>, Instant> {
+    private static final java.util.concurrent.ConcurrentHashMap<String, Long> LARGEST =
+        new java.util.concurrent.ConcurrentHashMap<>();
+    private final String reader = java.util.UUID.randomUUID().toString();
+
+    @Override
+    public Instant apply(KafkaRecord<byte[], byte[]> record) {
+      String key = reader + "\n" + record.getTopic() + "\n" + record.getPartition();
+      return new Instant(LARGEST.merge(key, record.getTimestamp(), Math::max));
+    }
   }
 
   /**

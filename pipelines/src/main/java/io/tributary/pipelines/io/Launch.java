@@ -34,7 +34,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *       which the pipelines' stateful steps need.
  *   <li>On the Direct runner, a stream read from Kafka with a consumer group or from the embedded
  *       capture gets a notice on standard error first: the Direct runner marks records as read as
- *       soon as it has read them and keeps its state in memory, so a crash loses what it held.
+ *       soon as it has read them and keeps its state in memory, so a crash loses what it held;
+ *       except where a {@link CommitGate} commits the offsets after the sinks (the cdc pipeline).
  *   <li>Otherwise waits until the pipeline finishes, then hands the result to the summary (e.g. a
  *       bounded run's quality figures).
  * </ul>
@@ -170,7 +171,7 @@ public final class Launch {
    * What to tell the user before the Direct runner reads a stream that a restart resumes from what
    * it marked as read (Kafka with a consumer group, the embedded capture), or null: the Direct
    * runner marks records as read as soon as it has read them, and keeps its state in memory, so a
-   * crash loses what it held.
+   * crash loses what it held. None for a pipeline whose Kafka offsets a {@link CommitGate} commits.
    */
   static @Nullable String crashNotice(Pipeline pipeline) {
     PipelineOptions options = pipeline.getOptions();
@@ -181,7 +182,8 @@ public final class Launch {
     boolean resumes =
         (Sources.KAFKA.equals(source.getSource()) && Sources.consumerSettings(source).commits())
             || Sources.CAPTURE.equals(source.getSource());
-    if (!resumes) {
+    if (!resumes || hasTransform(pipeline, t -> t instanceof CommitGate)) {
+      // A commit gate commits only what every sink has written: a restart loses nothing.
       return null;
     }
     return "Note: the Direct runner keeps this pipeline's state in memory and marks what it reads as read"

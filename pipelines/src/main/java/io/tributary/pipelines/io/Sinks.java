@@ -165,15 +165,17 @@ public final class Sinks {
    * Writes JSON lines under {@code directory/prefix}, one file per window of {@code
    * --fileWindow} (bounded or unbounded input alike).
    */
-  public static void toFiles(PCollection<String> json, String name, SinkOptions options, String directory, String prefix) {
-    json.apply(name + "/Window", Window.into(FixedWindows.of(Durations.parse(options.getFileWindow()))))
+  public static org.apache.beam.sdk.io.WriteFilesResult<Void> toFiles(
+      PCollection<String> json, String name, SinkOptions options, String directory, String prefix) {
+    return json.apply(name + "/Window", Window.into(FixedWindows.of(Durations.parse(options.getFileWindow()))))
         .apply(
             name + "/Write",
             TextIO.write()
                 .to(directory.replaceAll("/+$", "") + "/" + prefix)
                 .withSuffix(".jsonl")
                 .withWindowedWrites()
-                .withNumShards(1));
+                .withNumShards(1)
+                .withOutputFilenames());
   }
 
   /**
@@ -202,18 +204,87 @@ public final class Sinks {
    * JSON. The steps may be windowed in any way ({@link GlobalFlatten}).
    */
   public static void failures(PCollectionList<Failure> all, Routes routes, SinkOptions options) {
+    write(all, routes, options, false);
+  }
+
+  /**
+   * As {@link #failures}, and returns a collection whose watermark passes a failure's timestamp
+   * once the failure is written (the log line, the file, or the Kafka record flushed to the
+   * broker): what a {@link CommitGate} waits for. Kafka dead letters are then written by a step
+   * that flushes its producer at the end of each bundle, without Kafka transactions.
+   */
+  public static PCollection<?> failuresWritten(PCollectionList<Failure> all, Routes routes, SinkOptions options) {
+    return write(all, routes, options, true);
+  }
+
+  private static PCollection<?> write(PCollectionList<Failure> all, Routes routes, SinkOptions options, boolean signal) {
     PCollection<Failure> failures = GlobalFlatten.of("AllFailures", all);
     String target = routes.deadLetter();
     if (target.equals(LOG)) {
-      failures.apply("LogFailures", ParDo.of(new LogFailureFn()));
-      return;
+      return failures.apply("LogFailures", ParDo.of(new LogFailureFn()));
     }
     PCollection<String> json =
         failures.apply("FailuresToJson", ParDo.of(new FailureJsonFn())).setCoder(StringUtf8Coder.of());
     if (target.equals(KAFKA)) {
+      if (signal) {
+        return json.apply(
+            "FailuresToKafka", ParDo.of(new FlushedProduceFn(options.getKafkaBootstrapServers(), options.getDeadLetterTopic())));
+      }
       toKafka(json, "FailuresToKafka", options, options.getDeadLetterTopic());
-    } else {
-      toFiles(json, "FailuresToFiles", options, options.getDeadLetterPath(), "failures");
+      return null;
+    }
+    return toFiles(json, "FailuresToFiles", options, options.getDeadLetterPath(), "failures").getPerDestinationOutputFilenames();
+  }
+
+  /**
+   * Sends each line to a Kafka topic and flushes at the end of the bundle, so that a bundle is
+   * done only once the broker has acknowledged its records (a failed send fails the bundle).
+   */
+  static final class FlushedProduceFn extends DoFn<String, Void> {
+    private final String bootstrapServers;
+    private final String topic;
+    private transient org.apache.kafka.clients.producer.KafkaProducer<Void, String> producer;
+    private transient java.util.List<java.util.concurrent.Future<?>> sent;
+
+    FlushedProduceFn(String bootstrapServers, String topic) {
+      this.bootstrapServers = bootstrapServers;
+      this.topic = topic;
+    }
+
+    @Setup
+    public void setup() {
+      java.util.Map<String, Object> config = new java.util.HashMap<>();
+      config.put("bootstrap.servers", bootstrapServers);
+      config.put("acks", "all");
+      producer =
+          new org.apache.kafka.clients.producer.KafkaProducer<>(
+              config, new org.apache.kafka.common.serialization.VoidSerializer(), new StringSerializer());
+    }
+
+    @StartBundle
+    public void start() {
+      sent = new java.util.ArrayList<>();
+    }
+
+    @ProcessElement
+    public void process(@Element String line) {
+      sent.add(producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, line)));
+    }
+
+    @FinishBundle
+    public void finish() throws Exception {
+      producer.flush();
+      for (java.util.concurrent.Future<?> f : sent) {
+        f.get();
+      }
+      sent.clear();
+    }
+
+    @Teardown
+    public void teardown() {
+      if (producer != null) {
+        producer.close();
+      }
     }
   }
 

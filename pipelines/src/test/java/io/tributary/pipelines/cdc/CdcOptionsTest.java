@@ -78,6 +78,29 @@ class CdcOptionsTest {
     assertThat(steps.toString(), steps.contains("ReadSensors/ReadPartitions"));
   }
 
+  /**
+   * On the Direct runner a consumer group's offsets are committed by the commit gate after the
+   * sinks (one mark step per Kafka input), not as records are read; on Flink, and without a
+   * group, there is no gate.
+   */
+  @Test
+  void onTheDirectRunnerOffsetsAreCommittedAfterTheSinks() {
+    List<String> kafka = List.of("--source=kafka", "--kafkaBootstrapServers=127.0.0.1:9", "--inputTopic=shop\\..*",
+        "--logTopics=app-logs", "--sink=none", "--deadLetter=files", "--deadLetterPath=/tmp/unused");
+    List<String> direct = new java.util.ArrayList<>(kafka);
+    direct.addAll(List.of("--runner=DirectRunner", "--consumerGroup=cdc"));
+    java.util.Set<String> steps = steps(options(direct.toArray(String[]::new)));
+    for (String step : List.of("ReadDebeziumMarks", "ReadLogsMarks", "CommitAfterSinks/Release", "FailuresToFiles/Write")) {
+      assertThat(step + " in " + steps, steps.contains(step));
+    }
+    List<String> flink = new java.util.ArrayList<>(kafka);
+    flink.addAll(List.of("--runner=FlinkRunner", "--consumerGroup=cdc"));
+    assertThat("no gate on Flink", !steps(options(flink.toArray(String[]::new))).contains("CommitAfterSinks"));
+    List<String> noGroup = new java.util.ArrayList<>(kafka);
+    noGroup.add("--runner=DirectRunner");
+    assertThat("no gate without a group", !steps(options(noGroup.toArray(String[]::new))).contains("CommitAfterSinks"));
+  }
+
   /** An exactly-once lake needs stable input: refused on Flink without checkpoints, named. */
   @Test
   void anExactlyOnceLakeOnFlinkNeedsCheckpoints() {

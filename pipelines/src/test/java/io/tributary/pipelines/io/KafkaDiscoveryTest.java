@@ -13,6 +13,27 @@ import org.junit.jupiter.api.Test;
 class KafkaDiscoveryTest {
   private static final Duration DELAY = Duration.standardSeconds(30);
 
+  /**
+   * For a commit gate, records are stamped with the largest create time read so far in their
+   * partition: a create time that goes back takes the one before it; partitions and readers apart.
+   */
+  @Test
+  void gatedRecordsAreStampedWithTheLargestCreateTimeOfTheirPartition() {
+    KafkaDiscovery.NonDecreasingCreateTime stamp = new KafkaDiscovery.NonDecreasingCreateTime();
+    assertEquals(new Instant(5_000L), stamp.apply(record("t", 0, 0, 5_000L)));
+    assertEquals(new Instant(5_000L), stamp.apply(record("t", 0, 1, 3_000L)));
+    assertEquals(new Instant(2_000L), stamp.apply(record("t", 1, 0, 2_000L)));
+    assertEquals(new Instant(7_000L), stamp.apply(record("t", 0, 2, 7_000L)));
+    assertEquals(new Instant(1_000L), new KafkaDiscovery.NonDecreasingCreateTime().apply(record("t", 0, 0, 1_000L)));
+  }
+
+  private static org.apache.beam.sdk.io.kafka.KafkaRecord<byte[], byte[]> record(
+      String topic, int partition, long offset, long createTime) {
+    return new org.apache.beam.sdk.io.kafka.KafkaRecord<>(
+        topic, partition, offset, createTime, org.apache.beam.sdk.io.kafka.KafkaTimestampType.CREATE_TIME,
+        null, new byte[0], new byte[0]);
+  }
+
   @Test
   void aPartitionsWatermarkTrailsTheLargestCreateTimeReadByTheDelay() {
     KafkaDiscovery.DelayedWatermark w = new KafkaDiscovery.DelayedWatermark(null, DELAY);
