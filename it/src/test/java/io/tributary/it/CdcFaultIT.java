@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -36,16 +37,19 @@ import org.junit.jupiter.api.io.TempDir;
  *       started again: Debezium sends every change of those 10 s a second time;
  *   <li>the capture is down for 90 s while the workload goes on, then resumes;
  *   <li>Redis is down for 30 s (SIGSTOP), as the capture's backlog arrives;
- *   <li>the pipeline on Flink is killed ({@code kill -9}) once it has completed a checkpoint, and
- *       started again 5 s later with {@code --savepointPath=latest}: it resumes from its last
- *       completed checkpoint (the Direct runner keeps no state across a crash: it is not killed);
+ *   <li>each pipeline is killed ({@code kill -9}) and started again 5 s later: on Flink once it
+ *       has completed a checkpoint, with {@code --savepointPath=latest}, so it resumes from its
+ *       last completed checkpoint; on the Direct runner, which keeps its state in memory, from the
+ *       offsets its commit gate had committed once the sinks had written (after the group has
+ *       committed some: the committed and the end offsets are printed);
  *   <li>the Kafka broker is restarted (stopped gracefully, started on the same port and log).
  * </ol>
  *
  * <p>Then the workload stops, and the pipeline must converge, within a deadline, to: a cache equal
  * to {@code SELECT *} of every cached table (deleted rows absent, fences kept), a lake holding
- * every change exactly once (the killed pipeline runs with {@code --lakeExactlyOnce}: its files
- * are written once their checkpoint completed, so the restored job writes none twice), online
+ * every change exactly once (the Flink pipeline runs with {@code --lakeExactlyOnce}: its files
+ * are written once their checkpoint completed, so the restored job writes none twice; the Direct
+ * pipeline's lake reads the rows of its recent files as it starts, so it writes none twice), online
  * features equal to the current rows, and no dead letter. The counts compared are printed.
  *
  * <p>{@link #RUNNERS} lists the runners the scenario runs on at once (a process each, with its own
@@ -113,16 +117,20 @@ class CdcFaultIT {
           if (p.restores) {
             Path checkpoint = p.awaitCheckpoint(Duration.ofSeconds(180), pipelines);
             log(t0, "pipeline on " + p.runner + " completed " + checkpoint.getFileName() + " at %d changes", w);
-            p.kill();
-            log(t0, "pipeline on " + p.runner + " killed (kill -9) after %d changes", w);
+          } else {
+            long[] offsets = p.awaitCommits(s, Duration.ofSeconds(120), pipelines);
+            log(t0, "pipeline on " + p.runner + " has committed " + offsets[0] + " of the topics' "
+                + offsets[1] + " records at %d changes", w);
           }
+          p.kill();
+          log(t0, "pipeline on " + p.runner + " killed (kill -9) after %d changes", w);
         }
         Thread.sleep(5000);
         for (PipelineProcess p : pipelines) {
-          if (p.restores) {
-            p.restart();
-            log(t0, "pipeline on " + p.runner + " started again from its latest checkpoint at %d changes", w);
-          }
+          p.restart();
+          log(t0, "pipeline on " + p.runner
+              + (p.restores ? " started again from its latest checkpoint" : " started again from its committed offsets")
+              + " at %d changes", w);
         }
 
         pause(Duration.ofSeconds(15), pipelines);
@@ -179,9 +187,10 @@ class CdcFaultIT {
       try {
         CdcServices.check(p.runner + " after the faults", s.tables, w, p.cachePrefix,
             p.cachePrefix + "feature:", p.lake, p.dead, Set.of());
-        System.out.printf(Locale.ROOT, "cdc faults (%s): converged %.1f s after the start; %s%s%n",
+        System.out.printf(Locale.ROOT, "cdc faults (%s): converged %.1f s after the start; %s; killed and %s,"
+                + " every change in the lake once%n",
             p.runner, (System.nanoTime() - t0) / 1e9, counts(p, w),
-            p.restores ? "; killed and restored, every change in the lake once" : "");
+            p.restores ? "restored from its checkpoint" : "restarted from its committed offsets");
         return;
       } catch (AssertionError e) {
         last = e;
@@ -244,6 +253,8 @@ class CdcFaultIT {
   private static final class PipelineProcess implements AutoCloseable {
     final String runner;
     final String cachePrefix;
+    /** The consumer group: the cache prefix without its colon. */
+    final String group;
     final Path lake;
     final Path dead;
     final boolean restores;
@@ -255,6 +266,7 @@ class CdcFaultIT {
         throws IOException {
       this.runner = runner;
       this.cachePrefix = cachePrefix;
+      this.group = cachePrefix.substring(0, cachePrefix.length() - 1);
       this.lake = lake;
       this.dead = dead;
       this.output = output;
@@ -306,6 +318,37 @@ class CdcFaultIT {
       if (!process.isAlive()) {
         throw new AssertionError(runner + " pipeline exited with " + process.exitValue() + ":\n" + tail());
       }
+    }
+
+    /**
+     * Waits until the pipeline's consumer group has committed offsets on the services' topics;
+     * returns the sum of the committed offsets and of the topics' end offsets.
+     */
+    long[] awaitCommits(CdcServices s, Duration timeout, List<PipelineProcess> all) throws Exception {
+      long end = System.nanoTime() + timeout.toNanos();
+      try (org.apache.kafka.clients.admin.Admin admin = Kafka.admin()) {
+        while (System.nanoTime() < end) {
+          Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> committed =
+              admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+          long sum = committed.values().stream().filter(java.util.Objects::nonNull).mapToLong(o -> o.offset()).sum();
+          if (sum > 0) {
+            Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new HashMap<>();
+            for (String topic : admin.listTopics().names().get()) {
+              if (topic.matches(s.topics)) {
+                for (org.apache.kafka.common.TopicPartitionInfo info :
+                    admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()) {
+                  latest.put(new org.apache.kafka.common.TopicPartition(topic, info.partition()),
+                      org.apache.kafka.clients.admin.OffsetSpec.latest());
+                }
+              }
+            }
+            long ends = admin.listOffsets(latest).all().get().values().stream().mapToLong(o -> o.offset()).sum();
+            return new long[] {sum, ends};
+          }
+          pause(Duration.ofSeconds(1), all);
+        }
+      }
+      throw new AssertionError(runner + " committed no offset within " + timeout + ":\n" + tail());
     }
 
     /** Waits for a completed checkpoint (a {@code chk-<n>} directory with its {@code _metadata}). */
