@@ -78,7 +78,9 @@ import org.joda.time.Duration;
  * events of {@code app.logs} and {@code iot.sensor_minutes}; (2) route by the rules ({@link
  * CdcRouting}); (3) write lake rows and the offline feature rows ({@link FeatureStore#toLake})
  * through {@link LakeSink}, cache mutations through {@link RedisSink}, feature rows through {@link
- * FeatureStore#writeOnline}; (4) every failure to the dead-letter sink. {@code --sink} adds a view
+ * FeatureStore#writeOnline}; (4) every failure to the dead-letter sink; (5) on the Direct runner,
+ * with a consumer group, the Kafka offsets committed once every sink has written what was read
+ * ({@link CommitGate}), so that a restart after a crash loses nothing. {@code --sink} adds a view
  * of the parsed changes: console (one line per change), kafka or files (JSON).
  */
 public final class CdcPipeline {
@@ -290,8 +292,9 @@ public final class CdcPipeline {
 
     // Optional views of the parsed changes.
     Set<String> sinks = routes.sinks();
+    List<PCollection<?>> views = new ArrayList<>();
     if (sinks.contains(Sinks.CONSOLE)) {
-      changes.apply("PrintChanges", ParDo.of(new PrintChangeFn()));
+      views.add(changes.apply("PrintChanges", ParDo.of(new PrintChangeFn())));
     }
     if (sinks.contains(Sinks.DASHBOARD)) {
       changes.apply("DashboardMeter", ParDo.of(new io.tributary.pipelines.dashboard.Meter.RecordFn<>("cdc", ChangeEvent::getTsMs)));
@@ -300,7 +303,11 @@ public final class CdcPipeline {
       outputs.routed().cache().apply("DashboardCache", ParDo.of(new CdcBoard.RoutedFn<>("cache")));
       outputs.routed().features().apply("DashboardFeatures", ParDo.of(new CdcBoard.RoutedFn<>("features")));
     }
-    Sinks.results(changes, "changes", "", routes, options);
+    if (marks == null) {
+      Sinks.results(changes, "changes", "", routes, options);
+    } else {
+      views.addAll(Sinks.resultsWritten(changes, "changes", "", routes, options));
+    }
 
     // 4. Every failure, with its payload and reason, to the dead-letter sink.
     if (marks == null) {
@@ -308,6 +315,7 @@ public final class CdcPipeline {
     } else {
       // 5. The offsets of what every sink has written, committed to the consumer group.
       List<PCollection<?>> written = new ArrayList<>(outputs.written());
+      written.addAll(views);
       written.add(Sinks.failuresWritten(PCollectionList.of(failureLists), routes, options));
       PCollectionList.of(marks)
           .apply("AllMarks", Flatten.pCollections())

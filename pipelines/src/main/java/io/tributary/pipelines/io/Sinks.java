@@ -5,7 +5,9 @@ import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import io.tributary.proto.common.Failure;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.Set;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.TextIO;
@@ -185,18 +187,42 @@ public final class Sinks {
    */
   public static <T extends Message> void results(
       PCollection<T> results, String kind, String topicSuffix, Routes routes, SinkOptions options) {
+    write(results, kind, topicSuffix, routes, options, false);
+  }
+
+  /**
+   * As {@link #results}, and returns the collections whose watermarks pass a result's timestamp
+   * once it is written (see {@link #failuresWritten}; Kafka without transactions): what a {@link
+   * CommitGate} waits for. Empty when nothing is written.
+   */
+  public static <T extends Message> List<PCollection<?>> resultsWritten(
+      PCollection<T> results, String kind, String topicSuffix, Routes routes, SinkOptions options) {
+    return write(results, kind, topicSuffix, routes, options, true);
+  }
+
+  private static <T extends Message> List<PCollection<?>> write(
+      PCollection<T> results, String kind, String topicSuffix, Routes routes, SinkOptions options, boolean signal) {
+    List<PCollection<?>> written = new ArrayList<>();
     if (!routes.json() || !writes(options, kind)) {
-      return;
+      return written;
     }
     String name = Character.toUpperCase(kind.charAt(0)) + kind.substring(1);
     PCollection<String> json =
         results.apply(name + "ToJson", ParDo.of(new ToJsonFn<T>())).setCoder(StringUtf8Coder.of());
     if (routes.sinks().contains(KAFKA)) {
-      toKafka(json, name + "ToKafka", options, options.getOutputTopic() + topicSuffix);
+      String topic = options.getOutputTopic() + topicSuffix;
+      if (signal) {
+        written.add(json.apply(name + "ToKafka", ParDo.of(new FlushedProduceFn(options.getKafkaBootstrapServers(), topic))));
+      } else {
+        toKafka(json, name + "ToKafka", options, topic);
+      }
     }
     if (routes.sinks().contains(FILES)) {
-      toFiles(json, name + "ToFiles", options, options.getOutputPath(), kind + "/" + kind);
+      written.add(
+          toFiles(json, name + "ToFiles", options, options.getOutputPath(), kind + "/" + kind)
+              .getPerDestinationOutputFilenames());
     }
+    return written;
   }
 
   /**

@@ -93,6 +93,15 @@ class CdcOptionsTest {
     for (String step : List.of("ReadDebeziumMarks", "ReadLogsMarks", "CommitAfterSinks/Release", "FailuresToFiles/Write")) {
       assertThat(step + " in " + steps, steps.contains(step));
     }
+    // The view of the changes is waited for too: Kafka through a step that flushes per bundle.
+    List<String> views = new java.util.ArrayList<>(direct);
+    views.removeIf(arg -> arg.startsWith("--sink=") || arg.startsWith("--deadLetter"));
+    views.addAll(List.of("--sink=console,kafka", "--outputTopic=changes", "--deadLetter=kafka", "--deadLetterTopic=dead"));
+    java.util.Set<String> viewSteps = steps(options(views.toArray(String[]::new)));
+    for (String step : List.of("PrintChanges", "ChangesToKafka", "FailuresToKafka", "CommitAfterSinks/Release")) {
+      assertThat(step + " in " + viewSteps, viewSteps.contains(step));
+    }
+    assertThat(viewSteps.toString(), viewSteps.stream().noneMatch(step -> step.contains("KafkaIO")));
     List<String> flink = new java.util.ArrayList<>(kafka);
     flink.addAll(List.of("--runner=FlinkRunner", "--consumerGroup=cdc"));
     assertThat("no gate on Flink", !steps(options(flink.toArray(String[]::new))).contains("CommitAfterSinks"));
