@@ -35,11 +35,8 @@ class CdcCommitGateIT {
 
   @Test
   void theGroupCommitsEverythingOnceTheViewAndDeadLettersAreInKafka(@TempDir Path dir) throws Exception {
-    String input = Kafka.uniqueTopic("gate-in");
-    String view = Kafka.uniqueTopic("gate-view");
-    String dead = Kafka.uniqueTopic("gate-dead");
-    String group = Kafka.uniqueTopic("gate-group");
-    Kafka.createTopics(input, view, dead);
+    Topics t = Topics.create();
+    String input = t.input(), view = t.view(), dead = t.dead(), group = t.group();
     ChangeGenerator generator = new ChangeGenerator(7, 1_700_000_000_000L, 100, 20, 1_000_000);
     List<byte[]> values = new ArrayList<>();
     for (int i = 0; i < CHANGES; i++) {
@@ -50,42 +47,12 @@ class CdcCommitGateIT {
     }
     Kafka.produce(input, values);
 
-    CdcOptions options =
-        PipelineOptionsFactory.fromArgs(
-                "--runner=DirectRunner",
-                "--blockOnRun=false",
-                "--streaming=true",
-                "--source=kafka",
-                "--kafkaBootstrapServers=" + Services.kafkaBootstrap(),
-                "--inputTopic=" + java.util.regex.Pattern.quote(input),
-                "--inputOffsetReset=earliest",
-                "--consumerGroup=" + group,
-                "--topicDiscoveryInterval=2s",
-                "--lakePath=" + dir.resolve("lake"),
-                "--lakeRotation=2s",
-                "--redisHost=" + Services.redisHost(),
-                "--redisPort=" + Services.redisPort(),
-                "--cacheKeyPrefix=" + group + ":",
-                "--featureKeyPrefix=" + group + ":feature:",
-                "--sink=kafka",
-                "--outputTopic=" + view,
-                "--deadLetter=kafka",
-                "--deadLetterTopic=" + dead)
-            .as(CdcOptions.class);
+    CdcOptions options = options(dir, input, view, dead, group, "earliest");
     Pipeline pipeline = CdcPipeline.create(options);
     PipelineResult result = pipeline.run();
-    long committed = -1;
+    long committed;
     try {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(150);
-      try (Admin admin = Kafka.admin()) {
-        while (System.nanoTime() < deadline && committed < values.size()) {
-          Map<TopicPartition, OffsetAndMetadata> offsets =
-              admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
-          OffsetAndMetadata o = offsets.get(new TopicPartition(input, 0));
-          committed = o == null ? -1 : o.offset();
-          Thread.sleep(1000);
-        }
-      }
+      committed = awaitCommitted(group, input, values.size(), 150);
     } finally {
       result.cancel();
     }
@@ -96,5 +63,100 @@ class CdcCommitGateIT {
     assertEquals(values.size(), committed, "the group's committed offset: the end of the input topic");
     assertEquals(CHANGES, changes.size(), "changes in the view topic");
     assertEquals(BAD, failures.size(), "dead letters in their topic");
+  }
+
+  /**
+   * A group without a committed offset gets its start committed at once: a pipeline started with
+   * {@code --inputOffsetReset=latest} on a topic holding 10 records commits 10 before it has read
+   * anything, so after it is stopped before any record came, the next start (with {@code latest}
+   * again) reads the 20 records produced meanwhile instead of skipping them.
+   */
+  @Test
+  void aPipelineStoppedBeforeItsFirstCommitResumesWhereItStarted(@TempDir Path dir) throws Exception {
+    Topics t = Topics.create();
+    String input = t.input(), view = t.view(), dead = t.dead(), group = t.group();
+    ChangeGenerator generator = new ChangeGenerator(11, 1_700_000_000_000L, 100, 20, 1_000_000);
+    Kafka.produce(input, values(generator, 0, 10));
+
+    PipelineResult first = CdcPipeline.create(options(dir.resolve("first"), input, view, dead, group, "latest")).run();
+    long committed;
+    try {
+      committed = awaitCommitted(group, input, 10, 60);
+    } finally {
+      first.cancel();
+    }
+    assertEquals(10, committed, "the start (the end of the topic, by 'latest') committed before anything was read");
+
+    Kafka.produce(input, values(generator, 10, 30));
+    PipelineResult second = CdcPipeline.create(options(dir.resolve("second"), input, view, dead, group, "latest")).run();
+    try {
+      committed = awaitCommitted(group, input, 30, 120);
+    } finally {
+      second.cancel();
+    }
+    List<byte[]> changes = Kafka.consume(view, 20, java.time.Duration.ofSeconds(30));
+    System.out.printf("commit gate: start committed at 10; after a stop and 20 more records, %d changes in the view,"
+        + " offset %d committed%n", changes.size(), committed);
+    assertEquals(20, changes.size(), "the records produced while stopped, read by the second start");
+    assertEquals(30, committed, "the group's committed offset after the second start");
+  }
+
+  /** A run's own input, view and dead-letter topics (created), and consumer group. */
+  private record Topics(String input, String view, String dead, String group) {
+    static Topics create() throws Exception {
+      Topics t = new Topics(Kafka.uniqueTopic("gate-in"), Kafka.uniqueTopic("gate-view"),
+          Kafka.uniqueTopic("gate-dead"), Kafka.uniqueTopic("gate-group"));
+      Kafka.createTopics(t.input(), t.view(), t.dead());
+      return t;
+    }
+  }
+
+  private static List<byte[]> values(ChangeGenerator generator, int from, int to) {
+    List<byte[]> values = new ArrayList<>();
+    for (int i = from; i < to; i++) {
+      values.add(generator.at(i).getValue().toByteArray());
+    }
+    return values;
+  }
+
+  /** Polls the group's committed offset of partition 0 until it reaches {@code target}; returns the last seen. */
+  private static long awaitCommitted(String group, String topic, long target, int seconds) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    long committed = -1;
+    try (Admin admin = Kafka.admin()) {
+      while (System.nanoTime() < deadline && committed < target) {
+        OffsetAndMetadata o =
+            admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get().get(new TopicPartition(topic, 0));
+        committed = o == null ? -1 : o.offset();
+        if (committed < target) {
+          Thread.sleep(500);
+        }
+      }
+    }
+    return committed;
+  }
+
+  private static CdcOptions options(Path dir, String input, String view, String dead, String group, String reset) {
+    return PipelineOptionsFactory.fromArgs(
+            "--runner=DirectRunner",
+            "--blockOnRun=false",
+            "--streaming=true",
+            "--source=kafka",
+            "--kafkaBootstrapServers=" + Services.kafkaBootstrap(),
+            "--inputTopic=" + java.util.regex.Pattern.quote(input),
+            "--inputOffsetReset=" + reset,
+            "--consumerGroup=" + group,
+            "--topicDiscoveryInterval=2s",
+            "--lakePath=" + dir.resolve("lake"),
+            "--lakeRotation=2s",
+            "--redisHost=" + Services.redisHost(),
+            "--redisPort=" + Services.redisPort(),
+            "--cacheKeyPrefix=" + group + ":",
+            "--featureKeyPrefix=" + group + ":feature:",
+            "--sink=kafka",
+            "--outputTopic=" + view,
+            "--deadLetter=kafka",
+            "--deadLetterTopic=" + dead)
+        .as(CdcOptions.class);
   }
 }

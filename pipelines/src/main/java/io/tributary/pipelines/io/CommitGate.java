@@ -55,7 +55,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>This needs the marks' timestamps not to decrease with the offset within a partition and
  * never to be behind the source's watermark: the reader stamps records with the time they were
- * read ({@link KafkaDiscovery#withReadTime}). Marks are kept per partition and second (the least
+ * read, or later ({@link KafkaDiscovery#withCommitsByGate}). Marks are kept per partition and second (the least
  * and greatest offset), so the state is small whatever the rate. A commit that fails (the broker
  * is away) is tried again a second later; the committed offset only ever moves forward.
  * Counters: {@code offsetCommits}, {@code offsetCommitFailures}.

@@ -89,10 +89,11 @@ public final class KafkaDiscovery
 
   /**
    * Leaves committing the group's offsets to a {@link CommitGate} after the sinks (none is
-   * committed on finalize), and stamps each record with the larger of its create time and the
-   * timestamps of the records before it in its partition ({@link NonDecreasingCreateTime}), as
-   * the gate needs. The watermark is the same; a record whose create time goes back is stamped
-   * as the one before it instead of late.
+   * committed on finalize), and stamps each record with the latest of its create time, the time
+   * it is read and the timestamp of the record before it in its partition ({@link
+   * NonDecreasingReadTime}), as the gate needs: timestamps that never decrease with the offset
+   * and are never behind the watermark. (The cdc parser stamps changes with their commit time,
+   * and logs and readings carry their own.)
    */
   public KafkaDiscovery withCommitsByGate() {
     return new KafkaDiscovery(bootstrapServers, pattern, consumer, interval, maxDelay, true);
@@ -122,14 +123,14 @@ public final class KafkaDiscovery
             .withConsumerConfigUpdates(consumer.config())
             .withConsumerFactoryFn(consumer.factory())
             .withCreatWatermarkEstimatorFn(new DelayedWatermarkFn(maxDelay));
-    read = gated ? read.withExtractOutputTimestampFn(new NonDecreasingCreateTime()) : read.withCreateTime();
+    read = gated ? read.withExtractOutputTimestampFn(new NonDecreasingReadTime()) : read.withCreateTime();
     if (consumer.commits() && !gated) {
       read = read.commitOffsets();
     }
     return input
         .apply("ListTopicsEvery" + interval, PeriodicImpulse.create().withInterval(interval))
         .apply("OneKey", WithKeys.<String, Instant>of("topics").withKeyType(TypeDescriptors.strings()))
-        .apply("NewPartitions", ParDo.of(new NewPartitionsFn(bootstrapServers, pattern, consumer)))
+        .apply("NewPartitions", ParDo.of(new NewPartitionsFn(bootstrapServers, pattern, consumer, gated)))
         .apply("ReadPartitions", read);
   }
 
@@ -145,21 +146,26 @@ public final class KafkaDiscovery
   }
 
   /**
-   * A record's timestamp: the largest create time read so far in its partition, so that
-   * timestamps never decrease with the offset and no record is behind the watermark. The largest
-   * is kept per reader (a random id made with the transform) and partition in this JVM, where a
-   * {@link CommitGate}'s runner (the Direct runner) reads every partition.
+   * A record's timestamp for a {@link CommitGate}: the latest of its create time, the time it is
+   * read and the timestamp of the record before it in its partition. So timestamps never
+   * decrease with the offset, and no record is behind its reader's watermark, which starts at the
+   * time the partition was listed (KafkaIO's reader takes the listing's timestamp as its initial
+   * watermark state, so records written before it would be late with their create time) and
+   * trails the largest timestamp by the delay. The latest is kept per reader (a random id made
+   * with the transform) and partition in this JVM, where a gate's runner (the Direct runner)
+   * reads every partition.
    */
-  static final class NonDecreasingCreateTime
+  static final class NonDecreasingReadTime
       implements org.apache.beam.sdk.transforms.SerializableFunction<KafkaRecord<byte[], byte[]>, Instant> {
-    private static final java.util.concurrent.ConcurrentHashMap<String, Long> LARGEST =
+    private static final java.util.concurrent.ConcurrentHashMap<String, Long> LATEST =
         new java.util.concurrent.ConcurrentHashMap<>();
     private final String reader = java.util.UUID.randomUUID().toString();
 
     @Override
     public Instant apply(KafkaRecord<byte[], byte[]> record) {
       String key = reader + "\n" + record.getTopic() + "\n" + record.getPartition();
-      return new Instant(LARGEST.merge(key, record.getTimestamp(), Math::max));
+      long stamp = Math.max(record.getTimestamp(), System.currentTimeMillis());
+      return new Instant(LATEST.merge(key, stamp, Math::max));
     }
   }
 
@@ -171,6 +177,7 @@ public final class KafkaDiscovery
     private final String bootstrapServers;
     private final String pattern;
     private final Sources.ConsumerSettings settings;
+    private final boolean gated;
     private final Counter discovered = Metrics.counter(METRICS_NAMESPACE, "partitionsDiscovered");
     private transient Pattern compiled;
     private transient Consumer<byte[], byte[]> consumer;
@@ -179,10 +186,11 @@ public final class KafkaDiscovery
     private final StateSpec<ValueState<List<String>>> seenSpec =
         StateSpecs.value(ListCoder.of(StringUtf8Coder.of()));
 
-    NewPartitionsFn(String bootstrapServers, String pattern, Sources.ConsumerSettings settings) {
+    NewPartitionsFn(String bootstrapServers, String pattern, Sources.ConsumerSettings settings, boolean gated) {
       this.bootstrapServers = bootstrapServers;
       this.pattern = pattern;
       this.settings = settings;
+      this.gated = gated;
     }
 
     @Setup
@@ -218,6 +226,9 @@ public final class KafkaDiscovery
         return;
       }
       Map<TopicPartition, Long> starts = first ? Map.of() : startsOfNew(found);
+      if (gated && settings.commits() && !found.isEmpty()) {
+        starts = commitStarts(found, first, starts);
+      }
       for (TopicPartition tp : found) {
         seen.add(tp.toString());
         out.output(KafkaSourceDescriptor.of(tp, starts.get(tp), null, null, null, null));
@@ -241,6 +252,36 @@ public final class KafkaDiscovery
         }
       }
       return starts;
+    }
+
+    /**
+     * With a commit gate, which commits only once the sinks have written, a partition that has no
+     * committed offset gets its start committed at once: where the reader starts (the first
+     * listing's by {@code auto.offset.reset}, a later one's at its beginning), before which
+     * nothing will be read. So a pipeline killed before its first commit starts again there, and
+     * not by the reset policy at a later end. The starts, made explicit, are returned.
+     */
+    private Map<TopicPartition, Long> commitStarts(List<TopicPartition> found, boolean first, Map<TopicPartition, Long> starts) {
+      Map<TopicPartition, Long> fresh = new HashMap<>(starts);
+      if (first) {
+        Set<TopicPartition> uncommitted = new java.util.HashSet<>(found);
+        for (Map.Entry<TopicPartition, OffsetAndMetadata> c : consumer.committed(Set.copyOf(found)).entrySet()) {
+          if (c.getValue() != null) {
+            uncommitted.remove(c.getKey());
+          }
+        }
+        boolean latest = "latest".equals(String.valueOf(settings.config().get("auto.offset.reset")));
+        if (!uncommitted.isEmpty()) {
+          fresh.putAll(latest ? consumer.endOffsets(uncommitted) : consumer.beginningOffsets(uncommitted));
+        }
+      }
+      if (!fresh.isEmpty()) {
+        Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
+        fresh.forEach((tp, offset) -> commit.put(tp, new OffsetAndMetadata(offset)));
+        consumer.commitSync(commit);
+        LOG.info("committed the start of {} partition(s) without a committed offset: {}", commit.size(), fresh);
+      }
+      return fresh;
     }
 
     @Teardown

@@ -14,17 +14,25 @@ class KafkaDiscoveryTest {
   private static final Duration DELAY = Duration.standardSeconds(30);
 
   /**
-   * For a commit gate, records are stamped with the largest create time read so far in their
-   * partition: a create time that goes back takes the one before it; partitions and readers apart.
+   * For a commit gate, records are stamped with the latest of their create time, the time they
+   * are read and the stamp before them in their partition: an old create time (a record written
+   * before the pipeline started) takes the read time; a create time that goes back takes the
+   * stamp before it; partitions and readers apart.
    */
   @Test
-  void gatedRecordsAreStampedWithTheLargestCreateTimeOfTheirPartition() {
-    KafkaDiscovery.NonDecreasingCreateTime stamp = new KafkaDiscovery.NonDecreasingCreateTime();
-    assertEquals(new Instant(5_000L), stamp.apply(record("t", 0, 0, 5_000L)));
-    assertEquals(new Instant(5_000L), stamp.apply(record("t", 0, 1, 3_000L)));
-    assertEquals(new Instant(2_000L), stamp.apply(record("t", 1, 0, 2_000L)));
-    assertEquals(new Instant(7_000L), stamp.apply(record("t", 0, 2, 7_000L)));
-    assertEquals(new Instant(1_000L), new KafkaDiscovery.NonDecreasingCreateTime().apply(record("t", 0, 0, 1_000L)));
+  void gatedRecordsAreStampedNoEarlierThanTheirReadNorTheRecordBefore() {
+    KafkaDiscovery.NonDecreasingReadTime stamp = new KafkaDiscovery.NonDecreasingReadTime();
+    long before = System.currentTimeMillis();
+    Instant old = stamp.apply(record("t", 0, 0, 5_000L));
+    assertTrue(!old.isBefore(new Instant(before)) && !old.isAfter(Instant.now()), "an old record is stamped when read: " + old);
+    long future = before + 3_600_000L;
+    assertEquals(new Instant(future), stamp.apply(record("t", 0, 1, future)));
+    assertEquals(new Instant(future), stamp.apply(record("t", 0, 2, future - 1_000_000L)), "a create time going back");
+    assertEquals(new Instant(future + 5), stamp.apply(record("t", 0, 3, future + 5)));
+    Instant other = stamp.apply(record("t", 1, 0, 5_000L));
+    assertTrue(other.isBefore(new Instant(future)), "another partition keeps its own stamps: " + other);
+    Instant otherReader = new KafkaDiscovery.NonDecreasingReadTime().apply(record("t", 0, 0, 5_000L));
+    assertTrue(otherReader.isBefore(new Instant(future)), "another reader keeps its own stamps: " + otherReader);
   }
 
   private static org.apache.beam.sdk.io.kafka.KafkaRecord<byte[], byte[]> record(
